@@ -1,0 +1,225 @@
+//! The SIMD vocabulary: one trait, [`Simd`], implemented by each capability
+//! token with that ISA's intrinsics.
+//!
+//! A kernel whose algorithm is the same on every ISA is written once as an
+//! `#[inline(always)]` function generic over `S: Simd`, and each ISA file
+//! instantiates it inside a thin `#[target_feature]` body:
+//!
+//! ```text
+//! vector/simd.rs      fn dot<S: Simd>(s: S, x, y)        the algorithm, once
+//! vector/avx2_fma.rs  #[target_feature(enable="avx2,fma")] fn dot(..) { simd::dot(token, ..) }
+//! vector/avx512.rs    #[target_feature(enable="avx512f")]  fn dot(..) { simd::dot(token, ..) }
+//! ```
+//!
+//! Methods take the token by value, so they are safe to call: the token is
+//! the proof that the CPU has the instructions. Inlined into a
+//! `#[target_feature]` body, each method compiles to one instruction (or a
+//! short sequence: horizontal sums, partial loads).
+//!
+//! Semantics every implementation keeps, and the tests check:
+//! - `max(a, b)` returns `a` where `a` is NaN, else the larger of the two:
+//!   a running maximum `m = max(m, x)` stays NaN once it has seen a NaN.
+//! - `load_partial`/`store_partial` touch exactly `len < LANES` elements.
+
+/// A safe function that calls `$path` compiled with `$features` enabled,
+/// taking the capability token that proves the CPU has them.
+///
+/// ```text
+/// target_feature_fn!(pub(crate) fn dot(t: Avx2Fma, x: &[f32], y: &[f32]) -> f32
+///                    = "avx2,fma" => simd::dot);
+/// ```
+///
+/// expands to
+///
+/// ```text
+/// pub(crate) fn dot(t: Avx2Fma, x: &[f32], y: &[f32]) -> f32 {
+///     #[target_feature(enable = "avx2,fma")]
+///     fn body(t: Avx2Fma, x: &[f32], y: &[f32]) -> f32 { simd::dot(t, x, y) }
+///     // SAFETY: the token proves the CPU has every feature in "avx2,fma".
+///     unsafe { body(t, x, y) }
+/// }
+/// ```
+///
+/// The generic `simd::dot` is `#[inline(always)]`, so it is compiled inside
+/// `body` with the features on: one copy of the algorithm per ISA.
+#[macro_export]
+macro_rules! target_feature_fn {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($t:ident : $token:ty $(, $arg:ident : $ty:ty)* $(,)?) $(-> $ret:ty)?
+        = $features:literal => $path:path) => {
+        $(#[$meta])*
+        $vis fn $name($t: $token, $($arg: $ty),*) $(-> $ret)? {
+            #[target_feature(enable = $features)]
+            fn body($t: $token, $($arg: $ty),*) $(-> $ret)? {
+                $path($t, $($arg),*)
+            }
+            // SAFETY: `$t` is a capability token, built only after runtime
+            // detection found every feature in $features.
+            unsafe { body($t, $($arg),*) }
+        }
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2_fma;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+#[cfg(target_arch = "aarch64")]
+mod neon;
+
+/// One ISA's f32 vector operations, callable safely through its token.
+pub trait Simd: Copy {
+    /// The register type: `__m256`, `__m512` or `float32x4_t`.
+    type V: Copy;
+    /// f32 lanes per register.
+    const LANES: usize;
+
+    /// All lanes 0.
+    fn zero(self) -> Self::V;
+    /// All lanes `x`.
+    fn splat(self, x: f32) -> Self::V;
+    /// Loads `x[0..LANES]`. Panics if `x` is shorter (a bounds check, never UB).
+    fn load(self, x: &[f32]) -> Self::V;
+    /// Stores `v` to `out[0..LANES]`. Panics if `out` is shorter.
+    fn store(self, out: &mut [f32], v: Self::V);
+    /// Loads `x[0..len]` for `len = x.len() < LANES`; the missing lanes are `fill`.
+    fn load_partial(self, x: &[f32], fill: f32) -> Self::V {
+        assert!(x.len() <= Self::LANES);
+        let mut buf = [fill; 16];
+        buf[..x.len()].copy_from_slice(x);
+        self.load(&buf[..Self::LANES])
+    }
+    /// Stores the first `out.len() < LANES` lanes of `v`; nothing else is written.
+    fn store_partial(self, out: &mut [f32], v: Self::V) {
+        assert!(out.len() <= Self::LANES);
+        let mut buf = [0.0f32; 16];
+        self.store(&mut buf[..Self::LANES], v);
+        let n = out.len();
+        out.copy_from_slice(&buf[..n]);
+    }
+
+    /// Loads LANES floats from `p`.
+    ///
+    /// # Safety
+    /// `p..p+LANES` must be readable f32s (no alignment needed).
+    unsafe fn load_ptr(self, p: *const f32) -> Self::V;
+    /// Stores LANES floats to `p`.
+    ///
+    /// # Safety
+    /// `p..p+LANES` must be writable f32s (no alignment needed).
+    unsafe fn store_ptr(self, p: *mut f32, v: Self::V);
+
+    /// a + b
+    fn add(self, a: Self::V, b: Self::V) -> Self::V;
+    /// a − b
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V;
+    /// a · b
+    fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+    /// a / b
+    fn div(self, a: Self::V, b: Self::V) -> Self::V;
+    /// a · b + c, one rounding (fused multiply-add).
+    fn fma(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// c − a · b, one rounding.
+    fn fnma(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// `a` where `a` is NaN, else max(a, b). See the module note.
+    fn max(self, a: Self::V, b: Self::V) -> Self::V;
+    /// min(a, b); `b` where either is NaN (the x86 rule).
+    fn min(self, a: Self::V, b: Self::V) -> Self::V;
+    /// √a
+    fn sqrt(self, a: Self::V) -> Self::V;
+    /// Round to the nearest integer, ties to even.
+    fn round(self, a: Self::V) -> Self::V;
+    /// 2^k for lanes holding integral values k in [−126, 127] (built in the exponent bits).
+    fn pow2i(self, k: Self::V) -> Self::V;
+    /// Lane-wise `if a < b { x } else { y }` (false when either is NaN).
+    fn select_lt(self, a: Self::V, b: Self::V, x: Self::V, y: Self::V) -> Self::V;
+    /// Lane-wise `if a is NaN { x } else { y }`.
+    fn select_nan(self, a: Self::V, x: Self::V, y: Self::V) -> Self::V;
+    /// Sum of all lanes.
+    fn reduce_sum(self, v: Self::V) -> f32;
+    /// Maximum of all lanes; NaN if any lane is NaN.
+    fn reduce_max(self, v: Self::V) -> f32;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Simd;
+
+    /// Each operation against the scalar formula, on one register's worth of lanes.
+    fn check_ops<S: Simd>(s: S) {
+        let n = S::LANES;
+        let a: Vec<f32> = (0..n).map(|i| i as f32 * 0.75 - 3.0).collect();
+        let b: Vec<f32> = (0..n).map(|i| 2.0 - i as f32 * 0.5).collect();
+        let c: Vec<f32> = (0..n).map(|i| (i * i) as f32 * 0.1).collect();
+        let (va, vb, vc) = (s.load(&a), s.load(&b), s.load(&c));
+        let out = |v| {
+            let mut o = vec![0.0; n];
+            s.store(&mut o, v);
+            o
+        };
+        let each = |f: &dyn Fn(usize) -> f32| (0..n).map(f).collect::<Vec<f32>>();
+        assert_eq!(out(s.add(va, vb)), each(&|i| a[i] + b[i]));
+        assert_eq!(out(s.sub(va, vb)), each(&|i| a[i] - b[i]));
+        assert_eq!(out(s.mul(va, vb)), each(&|i| a[i] * b[i]));
+        assert_eq!(out(s.div(va, vb)), each(&|i| a[i] / b[i]));
+        assert_eq!(out(s.fma(va, vb, vc)), each(&|i| a[i].mul_add(b[i], c[i])));
+        assert_eq!(out(s.fnma(va, vb, vc)), each(&|i| (-a[i]).mul_add(b[i], c[i])));
+        assert_eq!(out(s.max(va, vb)), each(&|i| a[i].max(b[i])));
+        assert_eq!(out(s.min(va, vb)), each(&|i| a[i].min(b[i])));
+        assert_eq!(out(s.sqrt(vc)), each(&|i| c[i].sqrt()));
+        assert_eq!(out(s.round(s.splat(2.5))), vec![2.0; n]);
+        assert_eq!(out(s.round(s.splat(-3.5))), vec![-4.0; n]);
+        assert_eq!(out(s.pow2i(s.splat(-3.0))), vec![0.125; n]);
+        assert_eq!(out(s.pow2i(s.splat(127.0))), vec![2f32.powi(127); n]);
+        assert_eq!(out(s.pow2i(s.splat(-126.0))), vec![f32::MIN_POSITIVE; n]);
+        assert_eq!(out(s.select_lt(va, vb, vc, s.zero())), each(&|i| if a[i] < b[i] { c[i] } else { 0.0 }));
+        assert_eq!(s.reduce_sum(va), a.iter().sum::<f32>());
+        assert_eq!(s.reduce_max(vb), 2.0);
+        // NaN rules of max / select_nan / reduce_max.
+        let nan = s.splat(f32::NAN);
+        assert!(out(s.max(nan, va)).iter().all(|x| x.is_nan()));
+        assert_eq!(out(s.max(va, nan)), a);
+        assert_eq!(out(s.select_nan(nan, va, vb)), a);
+        assert_eq!(out(s.select_nan(va, va, vb)), b);
+        let mut with_nan = a.clone();
+        with_nan[n - 1] = f32::NAN;
+        assert!(s.reduce_max(s.load(&with_nan)).is_nan());
+        // Partial loads and stores touch exactly len lanes.
+        for len in 0..n {
+            let v = s.load_partial(&a[..len], -7.0);
+            let o = out(v);
+            assert_eq!(&o[..len], &a[..len]);
+            assert!(o[len..].iter().all(|&x| x == -7.0));
+            let mut dst = vec![f32::NAN; n];
+            s.store_partial(&mut dst[..len], va);
+            assert_eq!(&dst[..len], &a[..len]);
+            assert!(dst[len..].iter().all(|x| x.is_nan()));
+        }
+    }
+
+    #[test]
+    fn avx2_ops_match_scalar() {
+        match crate::Avx2Fma::new() {
+            #[cfg(target_arch = "x86_64")]
+            Some(t) => check_ops(t),
+            _ => crate::testing::skip_or_fail(crate::Isa::Avx2Fma, "simd::avx2_ops_match_scalar"),
+        }
+    }
+
+    #[test]
+    fn avx512_ops_match_scalar() {
+        match crate::Avx512::new() {
+            #[cfg(target_arch = "x86_64")]
+            Some(t) => check_ops(t),
+            _ => crate::testing::skip_or_fail(crate::Isa::Avx512, "simd::avx512_ops_match_scalar"),
+        }
+    }
+
+    #[test]
+    fn neon_ops_match_scalar() {
+        match crate::Neon::new() {
+            #[cfg(target_arch = "aarch64")]
+            Some(t) => check_ops(t),
+            _ => crate::testing::skip_or_fail(crate::Isa::Neon, "simd::neon_ops_match_scalar"),
+        }
+    }
+}
