@@ -24,19 +24,14 @@ pub fn assert_close<T: Copy + Into<f64>>(got: &[T], want: &[T], tol: f64, name: 
     let mut max_diff = 0.0f64;
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
         let (g, w): (f64, f64) = (g.into(), w.into());
-        if g.is_nan() && w.is_nan() {
+        // Equal values (including equal infinities) and NaN against NaN match.
+        if g == w || (g.is_nan() && w.is_nan()) {
             continue;
         }
         let diff = (g - w).abs();
-        // NaN on one side only (or ∞ against a finite value) is infinitely wrong.
-        let score = if diff.is_nan() || (diff.is_infinite() && g != w) {
-            f64::INFINITY
-        } else if g == w {
-            0.0
-        } else {
-            diff / w.abs().max(1.0)
-        };
-        if g != w && !diff.is_nan() {
+        // NaN on one side only, or an infinity against anything else, is infinitely wrong.
+        let score = if diff.is_finite() { diff / w.abs().max(1.0) } else { f64::INFINITY };
+        if diff.is_finite() {
             max_diff = max_diff.max(diff);
         }
         if worst.is_none_or(|(_, s)| score > s) {

@@ -103,8 +103,8 @@ impl Simd for Avx2Fma {
     }
     #[inline(always)]
     fn max(self, a: __m256, b: __m256) -> __m256 {
-        // maxps returns its second operand when either is NaN; blend `a` back
-        // in where `a` is NaN so a running maximum keeps its NaN.
+        // maxps returns its second operand when either is NaN, so a NaN in `b`
+        // comes through; blend `a` back in where `a` is NaN: NaN if either is.
         // SAFETY: self is an Avx2Fma token, so the CPU has AVX.
         unsafe { _mm256_blendv_ps(_mm256_max_ps(a, b), a, _mm256_cmp_ps::<_CMP_UNORD_Q>(a, a)) }
     }

@@ -99,8 +99,8 @@ impl Simd for Avx512 {
     }
     #[inline(always)]
     fn max(self, a: __m512, b: __m512) -> __m512 {
-        // vmaxps returns its second operand when either is NaN; keep `a`
-        // where `a` is NaN so a running maximum keeps its NaN.
+        // vmaxps returns its second operand when either is NaN, so a NaN in
+        // `b` comes through; keep `a` where `a` is NaN: NaN if either is.
         // SAFETY: self is an Avx512 token, so the CPU has AVX-512F.
         unsafe { _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_UNORD_Q>(a, a), _mm512_max_ps(a, b), a) }
     }

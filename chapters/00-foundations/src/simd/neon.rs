@@ -80,13 +80,9 @@ impl Simd for Neon {
     }
     #[inline(always)]
     fn max(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {
-        // fmax returns NaN if either operand is NaN: stricter than the rule
-        // (NaN where `a` is NaN) only where `b` is NaN, so keep `a` there.
+        // fmax is IEEE maximum: NaN when either operand is NaN.
         // SAFETY: self is a Neon token, so the CPU has NEON.
-        unsafe {
-            let b_nan = vmvnq_u32(vceqq_f32(b, b));
-            vbslq_f32(b_nan, a, vmaxq_f32(a, b))
-        }
+        unsafe { vmaxq_f32(a, b) }
     }
     #[inline(always)]
     fn min(self, a: float32x4_t, b: float32x4_t) -> float32x4_t {

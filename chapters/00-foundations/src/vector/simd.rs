@@ -60,7 +60,7 @@ pub(crate) fn sum<S: Simd>(s: S, x: &[f32]) -> f32 {
 }
 
 /// maxᵢ xᵢ. x: (n); −∞ when empty, NaN when any element is NaN
-/// (`Simd::max` keeps a NaN accumulator NaN).
+/// (`Simd::max` turns the accumulator NaN at the first NaN).
 #[inline(always)]
 pub(crate) fn max<S: Simd>(s: S, x: &[f32]) -> f32 {
     let l = S::LANES;
