@@ -15,6 +15,7 @@
 //! | [`gradcheck`] | central differences in f64 against a backward pass |
 //! | [`testing`] | `assert_close`, `per_isa!`, tail-breaking strategies, canaries |
 //! | [`peak`], [`timing`] | the machine's FMA peak and bandwidth; CPU-time timing |
+//! | [`report`] | one benchmark row, shared by every chapter and the CLI |
 //!
 //! ## Shape legend
 //!
@@ -34,6 +35,7 @@ pub mod isa;
 pub mod layer;
 pub mod peak;
 pub mod real;
+pub mod report;
 pub mod simd;
 pub mod testing;
 pub mod timing;
