@@ -1,7 +1,44 @@
-//! `ai-from-scratch`: every chapter under one roof.
+//! `ai-from-scratch`: every chapter under one roof, and the registry the
+//! CLI walks (`tour`, `bench`).
 //!
-//! | chapter | crate | lib |
-//! |---|---|---|
-//! | 0 | `chapter-0` | [`foundations`] |
+//! | chapter | crate | lib | seed |
+//! |---|---|---|---|
+//! | 0 | `chapter-0` | [`foundations`] | 2.1 parallel compute: SIMD, GEMM, gradient checking |
+
+use std::io::Write;
 
 pub use foundations;
+use foundations::Result;
+use foundations::report::BenchRow;
+
+/// One chapter as the CLI sees it.
+pub struct Chapter {
+    /// 0..=8
+    pub number: u8,
+    /// Short title.
+    pub title: &'static str,
+    /// Names accepted by `bench` for this chapter ("gemm", "conv", ...).
+    pub aliases: &'static [&'static str],
+    /// The chapter's stop on the tour.
+    pub tour: fn(&mut dyn Write) -> Result<()>,
+    /// The chapter's benchmark rows, each measured for about `budget` seconds.
+    pub bench: fn(f64) -> Result<Vec<BenchRow>>,
+}
+
+/// Every chapter built so far, in order.
+pub fn chapters() -> Vec<Chapter> {
+    vec![Chapter {
+        number: 0,
+        title: "the machine: SIMD, GEMM, gradient checking",
+        aliases: &["foundations", "vector", "peak"],
+        tour: foundations::tour,
+        bench: foundations::bench,
+    }]
+}
+
+/// The chapter a `bench` argument names: its number ("3", "ch3") or an alias.
+pub fn find_chapter(name: &str) -> Option<Chapter> {
+    let name = name.trim().to_ascii_lowercase();
+    let number = name.strip_prefix("ch").unwrap_or(&name).parse::<u8>().ok();
+    chapters().into_iter().find(|c| Some(c.number) == number || c.aliases.contains(&name.as_str()))
+}

@@ -132,8 +132,8 @@ pub fn compare(name: &str, analytic: &[f64], numeric: &[f64]) -> TensorReport {
     };
     for (i, (&a, &n)) in analytic.iter().zip(numeric).enumerate() {
         let err = (a - n).abs() / a.abs().max(n.abs()).max(floor);
-        // `!(err <= worst)` so that a NaN error is always the worst.
-        if i == 0 || !(err <= report.rel_err) {
+        // A NaN error (a NaN gradient) is always the worst.
+        if i == 0 || err.is_nan() || err > report.rel_err {
             report = TensorReport {
                 rel_err: if err.is_nan() { f64::INFINITY } else { err },
                 worst: i,

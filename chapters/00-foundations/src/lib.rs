@@ -39,6 +39,7 @@ pub mod report;
 pub mod simd;
 pub mod testing;
 pub mod timing;
+pub mod tour;
 pub mod vector;
 
 pub use error::{Error, Result};
@@ -47,3 +48,4 @@ pub use isa::{Avx2Fma, Avx512, Isa, Neon, Token};
 pub use layer::{Layer, Param};
 pub use real::Real;
 pub use testing::assert_close;
+pub use tour::{bench, tour};

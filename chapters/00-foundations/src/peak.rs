@@ -27,6 +27,10 @@ pub struct Peak {
     pub isa: Isa,
     /// f32 FLOP per second (an FMA counts 2).
     pub flops: f64,
+    /// FLOPs of one measured call of the kernel.
+    pub flops_per_call: f64,
+    /// Seconds per call (thread CPU time, best batch).
+    pub seconds: f64,
 }
 
 #[inline(always)]
@@ -157,12 +161,18 @@ pub fn fma_peak(isa: Isa, budget: f64) -> Result<Peak> {
     let t = measure(budget, || {
         let _ = run_chains(isa, ITERS);
     });
-    Ok(Peak { isa, flops: flops / t.best })
+    Ok(Peak { isa, flops: flops / t.best, flops_per_call: flops, seconds: t.best })
 }
 
 /// Triad bandwidth in bytes per second on arrays of `n` f32 each (use
 /// ≥ 4× the last-level cache; 16 Mi elements = 64 MiB per array is safe).
 pub fn triad_bandwidth(isa: Isa, n: usize, budget: f64) -> Result<f64> {
+    let (bytes, seconds) = triad_timed(isa, n, budget)?;
+    Ok(bytes / seconds)
+}
+
+/// [`triad_bandwidth`] as (bytes per call, seconds per call).
+pub fn triad_timed(isa: Isa, n: usize, budget: f64) -> Result<(f64, f64)> {
     let token = isa.token("triad_bandwidth")?;
     let (mut a, b, c) = (vec![0.0f32; n], vec![1.0f32; n], vec![2.0f32; n]);
     let k = black_box(0.5f32);
@@ -180,5 +190,5 @@ pub fn triad_bandwidth(isa: Isa, n: usize, budget: f64) -> Result<f64> {
         Token::Neon(t) => arm::triad(t, &mut a, &b, &c, k),
     });
     black_box(&a);
-    Ok(12.0 * n as f64 / t.best)
+    Ok((12.0 * n as f64, t.best))
 }

@@ -30,7 +30,13 @@ pub struct BenchRow {
 
 impl BenchRow {
     /// Builds a row.
-    pub fn new(kernel: impl Into<String>, rung: impl Into<String>, shape: impl Into<String>, work: Work, seconds: f64) -> Self {
+    pub fn new(
+        kernel: impl Into<String>,
+        rung: impl Into<String>,
+        shape: impl Into<String>,
+        work: Work,
+        seconds: f64,
+    ) -> Self {
         BenchRow { kernel: kernel.into(), rung: rung.into(), shape: shape.into(), work, seconds }
     }
 
