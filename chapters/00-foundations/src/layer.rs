@@ -62,6 +62,8 @@ pub trait Layer<T: Real> {
     /// Given dy = ∂L/∂y for the last forward: accumulates ∂L/∂θ into every
     /// parameter's `grad` (+=) and returns dx = ∂L/∂x.
     /// Errors when called before forward or with dy of the wrong shape.
+    /// May be called more than once after one forward (each call adds its
+    /// gradient again): the gradient checker relies on it to test accumulation.
     fn backward(&mut self, dy: &ArrayD<T>) -> Result<ArrayD<T>>;
 
     /// The learnable parameters, in a fixed order.

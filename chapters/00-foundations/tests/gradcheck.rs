@@ -2,7 +2,7 @@
 //! and loud on a deliberately wrong one.
 
 use foundations::gradcheck::{Config, check_fn, check_layer, compare};
-use foundations::{Layer, Param, Real, Result};
+use foundations::{Layer, MatMut, MatRef, Param, Real, Result, assert_close};
 use ndarray::{ArrayD, IxDyn};
 
 /// y = x ∘ x ∘ w (element-wise), so ∂L/∂x = 2·g·x·w and ∂L/∂w = g·x².
@@ -68,8 +68,9 @@ fn nan_gradient_fails() {
     assert!(r.rel_err.is_infinite());
 }
 
-/// A small dense layer y = x·W + b, written once over `Real`, to check the
-/// layer path of the checker (chapter 3 has the real one).
+/// A small dense layer y = x·W + b, written ONCE over `Real` on `T::gemm`:
+/// as f32 it runs the SIMD GEMM, as f64 the naive oracle. (Chapter 3 has
+/// the real one.) x: (M, K)  W: (K, N)  b: (N)  y: (M, N)
 struct TinyDense<T: Real> {
     w: Param<T>,
     b: Param<T>,
@@ -86,49 +87,44 @@ impl<T: Real> TinyDense<T> {
     }
 }
 
+fn slice<T>(a: &ArrayD<T>) -> &[T] {
+    a.as_slice().expect("standard layout")
+}
+
 impl<T: Real> Layer<T> for TinyDense<T> {
     fn name(&self) -> String {
         "tiny_dense".into()
     }
     fn forward(&mut self, x: &ArrayD<T>) -> Result<ArrayD<T>> {
         let (m, k, n) = (x.shape()[0], x.shape()[1], self.w.value.shape()[1]);
-        let mut y = vec![T::zero(); m * n];
-        for i in 0..m {
-            for j in 0..n {
-                y[i * n + j] = self.b.value[[j]];
-                for p in 0..k {
-                    y[i * n + j] += x[[i, p]] * self.w.value[[p, j]];
-                }
-            }
-        }
+        // y = b (broadcast over rows), then y ← 1·x·W + 1·y
+        let mut y: Vec<T> = (0..m).flat_map(|_| self.b.value.iter().copied()).collect();
+        T::gemm(
+            MatMut::new(&mut y, m, n)?,
+            T::one(),
+            MatRef::new(slice(x), m, k)?,
+            MatRef::new(slice(&self.w.value), k, n)?,
+            T::one(),
+        )?;
         self.x = Some(x.clone());
         Ok(ArrayD::from_shape_vec(IxDyn(&[m, n]), y).unwrap())
     }
     fn backward(&mut self, dy: &ArrayD<T>) -> Result<ArrayD<T>> {
         let x = self.x.as_ref().unwrap();
         let (m, k, n) = (x.shape()[0], x.shape()[1], self.w.value.shape()[1]);
-        let mut dx = ArrayD::zeros(x.raw_dim());
-        for i in 0..m {
-            for j in 0..n {
-                for p in 0..k {
-                    // y[i,j] += x[i,p]·W[p,j]
-                    dx[[i, p]] += dy[[i, j]] * self.w.value[[p, j]];
-                }
-            }
-        }
+        let (xs, dys) = (MatRef::new(slice(x), m, k)?, MatRef::new(slice(dy), m, n)?);
+        // y = x·W + b  ⇒  dx = dy·Wᵀ,  dW += xᵀ·dy,  db += Σ_rows dy
+        let mut dx = vec![T::zero(); m * k];
+        T::gemm(MatMut::new(&mut dx, m, k)?, T::one(), dys, MatRef::new(slice(&self.w.value), k, n)?.t(), T::zero())?;
         if self.overwrite {
             self.w.grad.fill(T::zero());
             self.b.grad.fill(T::zero());
         }
+        T::gemm(MatMut::new(self.w.grad.as_slice_mut().unwrap(), k, n)?, T::one(), xs.t(), dys, T::one())?;
         for i in 0..m {
-            for j in 0..n {
-                self.b.grad[[j]] += dy[[i, j]];
-                for p in 0..k {
-                    self.w.grad[[p, j]] += x[[i, p]] * dy[[i, j]];
-                }
-            }
+            T::axpy(self.b.grad.as_slice_mut().unwrap(), T::one(), &slice(dy)[i * n..(i + 1) * n])?;
         }
-        Ok(dx)
+        Ok(ArrayD::from_shape_vec(IxDyn(&[m, k]), dx).unwrap())
     }
     fn params(&self) -> Vec<&Param<T>> {
         vec![&self.w, &self.b]
@@ -136,6 +132,17 @@ impl<T: Real> Layer<T> for TinyDense<T> {
     fn params_mut(&mut self) -> Vec<&mut Param<T>> {
         vec![&mut self.w, &mut self.b]
     }
+}
+
+#[test]
+fn one_layer_code_runs_in_f32_on_simd_and_in_f64_on_the_oracle() {
+    let x64 = input();
+    let x32 = x64.mapv(|v| v as f32);
+    let y64 = TinyDense::<f64>::new(4, 5, false).forward(&x64).unwrap();
+    let y32 = TinyDense::<f32>::new(4, 5, false).forward(&x32).unwrap();
+    let y64_as32: Vec<f32> = y64.iter().map(|&v| v as f32).collect();
+    // f32 rounding of a 4-term sum of O(1) values: a few ulps.
+    assert_close(&y32.iter().copied().collect::<Vec<_>>(), &y64_as32, 1e-6, "y");
 }
 
 fn input() -> ArrayD<f64> {
