@@ -62,62 +62,22 @@ fn triad<S: Simd>(s: S, a: &mut [f32], b: &[f32], c: &[f32], k: f32) {
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
+    use crate::target_feature_fn;
     use crate::{Avx2Fma, Avx512};
 
-    #[target_feature(enable = "avx2,fma")]
-    fn chains_avx2(t: Avx2Fma, iters: usize) -> f32 {
-        super::fma_chains(t, iters)
-    }
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    fn chains_avx512(t: Avx512, iters: usize) -> f32 {
-        super::fma_chains(t, iters)
-    }
-    #[target_feature(enable = "avx2,fma")]
-    fn triad_avx2(t: Avx2Fma, a: &mut [f32], b: &[f32], c: &[f32], k: f32) {
-        super::triad(t, a, b, c, k)
-    }
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    fn triad_avx512(t: Avx512, a: &mut [f32], b: &[f32], c: &[f32], k: f32) {
-        super::triad(t, a, b, c, k)
-    }
-    pub(super) fn chains2(t: Avx2Fma, iters: usize) -> f32 {
-        // SAFETY: the Avx2Fma token proves the CPU has AVX2 and FMA.
-        unsafe { chains_avx2(t, iters) }
-    }
-    pub(super) fn chains512(t: Avx512, iters: usize) -> f32 {
-        // SAFETY: the Avx512 token proves the CPU has AVX-512F, AVX2 and FMA.
-        unsafe { chains_avx512(t, iters) }
-    }
-    pub(super) fn triad2(t: Avx2Fma, a: &mut [f32], b: &[f32], c: &[f32], k: f32) {
-        // SAFETY: the Avx2Fma token proves the CPU has AVX2 and FMA.
-        unsafe { triad_avx2(t, a, b, c, k) }
-    }
-    pub(super) fn triad512(t: Avx512, a: &mut [f32], b: &[f32], c: &[f32], k: f32) {
-        // SAFETY: the Avx512 token proves the CPU has AVX-512F, AVX2 and FMA.
-        unsafe { triad_avx512(t, a, b, c, k) }
-    }
+    target_feature_fn!(pub(super) fn chains2(t: Avx2Fma, iters: usize) -> f32 = "avx2,fma" => super::fma_chains);
+    target_feature_fn!(pub(super) fn chains512(t: Avx512, iters: usize) -> f32 = "avx512f,avx2,fma" => super::fma_chains);
+    target_feature_fn!(pub(super) fn triad2(t: Avx2Fma, a: &mut [f32], b: &[f32], c: &[f32], k: f32) = "avx2,fma" => super::triad);
+    target_feature_fn!(pub(super) fn triad512(t: Avx512, a: &mut [f32], b: &[f32], c: &[f32], k: f32) = "avx512f,avx2,fma" => super::triad);
 }
 
 #[cfg(target_arch = "aarch64")]
 mod arm {
     use crate::Neon;
+    use crate::target_feature_fn;
 
-    #[target_feature(enable = "neon")]
-    fn chains_neon(t: Neon, iters: usize) -> f32 {
-        super::fma_chains(t, iters)
-    }
-    #[target_feature(enable = "neon")]
-    fn triad_neon(t: Neon, a: &mut [f32], b: &[f32], c: &[f32], k: f32) {
-        super::triad(t, a, b, c, k)
-    }
-    pub(super) fn chains(t: Neon, iters: usize) -> f32 {
-        // SAFETY: the Neon token proves the CPU has NEON.
-        unsafe { chains_neon(t, iters) }
-    }
-    pub(super) fn triad(t: Neon, a: &mut [f32], b: &[f32], c: &[f32], k: f32) {
-        // SAFETY: the Neon token proves the CPU has NEON.
-        unsafe { triad_neon(t, a, b, c, k) }
-    }
+    target_feature_fn!(pub(super) fn chains(t: Neon, iters: usize) -> f32 = "neon" => super::fma_chains);
+    target_feature_fn!(pub(super) fn triad(t: Neon, a: &mut [f32], b: &[f32], c: &[f32], k: f32) = "neon" => super::triad);
 }
 
 /// Runs `iters` rounds of the chains on `isa`; returns FLOPs performed.

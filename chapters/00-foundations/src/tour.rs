@@ -60,20 +60,8 @@ pub fn tour(w: &mut dyn Write) -> Result<()> {
     }
 
     let m = 128;
-    let (a, b) = (filler(m * m, 3), filler(m * m, 4));
-    let mut c = vec![0.0f32; m * m];
     for isa in [Isa::Scalar, Isa::active()] {
-        let t = measure(0.05, || {
-            let _ = gemm::gemm_on(
-                isa,
-                MatMut::new(&mut c, m, m).unwrap(),
-                1.0,
-                MatRef::new(&a, m, m).unwrap(),
-                MatRef::new(&b, m, m).unwrap(),
-                0.0,
-            );
-        });
-        let gf = 2.0 * (m * m * m) as f64 / t.best / 1e9;
+        let gf = 2.0 * (m * m * m) as f64 / time_square_gemm(isa, m, 0.05)? / 1e9;
         let label = if isa == Isa::Scalar { "naive".to_string() } else { isa.name().to_string() };
         writeln!(w, "  gemm {m}x{m}x{m}, {label:<7} {gf:>7.2} GFLOP/s  ({:>4.1}% of peak)", 100.0 * gf * 1e9 / p.flops)
             .map_err(io)?;
@@ -145,26 +133,28 @@ pub fn bench(budget: f64) -> Result<Vec<BenchRow>> {
     }
 
     let m = 256;
-    let (a, b) = (filler(m * m, 3), filler(m * m, 4));
-    let mut c = vec![0.0f32; m * m];
     for isa in Isa::available() {
-        let t = measure(budget, || {
-            let _ = gemm::gemm_on(
-                isa,
-                MatMut::new(&mut c, m, m).unwrap(),
-                1.0,
-                MatRef::new(&a, m, m).unwrap(),
-                MatRef::new(&b, m, m).unwrap(),
-                0.0,
-            );
-        });
+        let seconds = time_square_gemm(isa, m, budget)?;
         rows.push(BenchRow::new(
             "gemm",
             isa.name(),
             format!("{m}x{m}x{m}"),
             Work::Flops(2.0 * (m * m * m) as f64),
-            t.best,
+            seconds,
         ));
     }
     Ok(rows)
+}
+
+/// Seconds per call of an m×m×m GEMM (C ← A·B) on `isa`.
+fn time_square_gemm(isa: Isa, m: usize, budget: f64) -> Result<f64> {
+    let (a, b) = (filler(m * m, 3), filler(m * m, 4));
+    let mut c = vec![0.0f32; m * m];
+    let mut run =
+        || gemm::gemm_on(isa, MatMut::new(&mut c, m, m)?, 1.0, MatRef::new(&a, m, m)?, MatRef::new(&b, m, m)?, 0.0);
+    run()?;
+    Ok(measure(budget, || {
+        let _ = run();
+    })
+    .best)
 }
