@@ -10,19 +10,23 @@
 use crate::simd::Simd;
 
 // ANCHOR: dot_simd
+/// Independent accumulators in `dot`: two loads feed each FMA, and with
+/// 8 chains in flight the loop is limited by loads, not by FMA latency.
+const U: usize = 8;
+
 /// x · y. x, y: (n), equal lengths (checked by the dispatcher).
 #[inline(always)]
 pub(crate) fn dot<S: Simd>(s: S, x: &[f32], y: &[f32]) -> f32 {
     let l = S::LANES;
-    let mut acc = [s.zero(); 4];
-    let mut xs = x.chunks_exact(4 * l);
-    let mut ys = y.chunks_exact(4 * l);
+    let mut acc = [s.zero(); U];
+    let mut xs = x.chunks_exact(U * l);
+    let mut ys = y.chunks_exact(U * l);
     for (xc, yc) in (&mut xs).zip(&mut ys) {
-        for u in 0..4 {
+        for u in 0..U {
             acc[u] = s.fma(s.load(&xc[u * l..]), s.load(&yc[u * l..]), acc[u]);
         }
     }
-    // Fewer than 4 registers left: one register at a time, then the tail.
+    // Fewer than U registers left: one register at a time, then the tail.
     let (xr, yr) = (xs.remainder(), ys.remainder());
     let mut xs = xr.chunks_exact(l);
     let mut ys = yr.chunks_exact(l);
@@ -33,7 +37,11 @@ pub(crate) fn dot<S: Simd>(s: S, x: &[f32], y: &[f32]) -> f32 {
     if !xt.is_empty() {
         acc[1] = s.fma(s.load_partial(xt, 0.0), s.load_partial(yt, 0.0), acc[1]);
     }
-    s.reduce_sum(s.add(s.add(acc[0], acc[1]), s.add(acc[2], acc[3])))
+    let mut total = s.zero();
+    for a in acc {
+        total = s.add(total, a);
+    }
+    s.reduce_sum(total)
 }
 // ANCHOR_END: dot_simd
 
