@@ -136,7 +136,9 @@ where
     }
 }
 
-/// Lengths 0..=3·MAX_LANES+1: empty, every tail, full and unrolled blocks.
+/// Lengths 0..=3·MAX_LANES+1: empty, every tail of every register width,
+/// one to three full registers. A kernel that unrolls U registers needs
+/// lengths past U·LANES too: mix this with a longer range (`prop_oneof!`).
 pub fn tail_len() -> impl Strategy<Value = usize> {
     0..=3 * MAX_LANES + 1
 }
