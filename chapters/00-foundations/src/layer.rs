@@ -51,6 +51,7 @@ impl<T: Real> Param<T> {
     }
 }
 
+// ANCHOR: layer_trait
 /// A differentiable building block: forward, backward, parameters.
 pub trait Layer<T: Real> {
     /// A short name for messages: "dense(784→64)".
@@ -91,3 +92,4 @@ pub trait Layer<T: Real> {
         self.params().iter().map(|p| p.len()).sum()
     }
 }
+// ANCHOR_END: layer_trait
