@@ -30,7 +30,7 @@ pub fn chapters() -> Vec<Chapter> {
     vec![Chapter {
         number: 0,
         title: "the machine: SIMD, GEMM, gradient checking",
-        aliases: &["foundations", "vector", "peak"],
+        aliases: &["foundations", "vector"],
         tour: foundations::tour,
         bench: foundations::bench,
     }]
