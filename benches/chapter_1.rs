@@ -13,7 +13,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use foundations::Isa;
-use gradient_descent::bench::{Buffers, SIZES, UPDATES, rung, run};
+use gradient_descent::bench::{Buffers, SIZES, UPDATES, run, rung};
 
 fn updates(c: &mut Criterion) {
     for (kernel, floats) in UPDATES {
