@@ -30,8 +30,9 @@ use crate::optim::{self, AdamParams, MomentumParams, RmsPropParams};
 pub const UPDATES: [(&str, usize); 6] =
     [("sgd", 3), ("momentum", 5), ("nesterov", 5), ("rmsprop", 5), ("adam", 7), ("adamw", 7)];
 
-/// Parameter counts: 4 Ki (L1), 64 Ki (L2: 1 MiB for Adam's four buffers),
-/// 16 Mi (256 MiB for Adam: far beyond any last-level cache).
+/// Parameter counts: 4 Ki (16 KiB per buffer: L1/L2), 64 Ki (1 MiB for
+/// Adam's four buffers: about the size of a Zen 4 core's L2), 16 Mi (256 MiB
+/// for Adam: far beyond any last-level cache).
 pub const SIZES: [usize; 3] = [4 << 10, 64 << 10, 16 << 20];
 
 /// Buffers for one update: θ, g and two state buffers.
