@@ -184,3 +184,36 @@ fn bad_input_gives_clear_errors() {
     assert!(err(Schedule::cosine(0, 0.0)).contains("total"));
     assert!(err(Schedule::cosine(10, 2.0)).contains("final_frac"));
 }
+
+foundations::per_isa! {
+    fn hand_computed_updates(isa) {
+        // Momentum, θ = 1, g = 2, u = 0.5, β = 0.9, η = 0.1:
+        //   u = 0.9·0.5 − 0.1·2 = 0.25; θ = 1 + 0.25 = 1.25;
+        //   Nesterov: θ = 1 + 0.9·0.25 − 0.1·2 = 1.025.
+        for (nesterov, want) in [(false, 1.25f32), (true, 1.025)] {
+            let (mut th, mut u) = ([1.0f32; 3], [0.5f32; 3]);
+            optim::momentum_update_on(isa, &mut th, &[2.0; 3], &mut u, &MomentumParams { beta: 0.9, nesterov }, 0.1).unwrap();
+            // A few f32 roundings of values near 1.
+            assert_close(&th, &[want; 3], 1e-6, "momentum theta");
+            assert_close(&u, &[0.25; 3], 1e-6, "momentum u");
+        }
+        // RMSProp, s = 0, g = 2, ρ = 0.9, η = 0.1: s = 0.1·4 = 0.4; θ = 1 − 0.2/(√0.4 + 1e-7).
+        let (mut th, mut s) = ([1.0f32; 17], [0.0f32; 17]);
+        optim::rmsprop_update_on(isa, &mut th, &[2.0; 17], &mut s, &RmsPropParams::default(), 0.1).unwrap();
+        let want = (1.0 - 0.2 / (0.4f64.sqrt() + 1e-7)) as f32;
+        assert_close(&th, &[want; 17], 1e-6, "rmsprop theta");
+        assert_close(&s, &[0.4; 17], 1e-6, "rmsprop s");
+        // Adam, t = 2 after g = 1 then g = −1 (β₁ 0.9, β₂ 0.999, η = 0.1):
+        //   m = 0.9·0.1 − 0.1 = −0.01, m̂ = −0.01/0.19; v = 0.001·0.999 + 0.001 = 0.001999, v̂ = v/0.001999 = 1;
+        //   second step = −0.1·m̂/(1 + 1e-7) = +0.1·(0.01/0.19)/(1 + 1e-7).
+        let (mut th, mut m, mut v) = ([0.0f32; 5], [0.0f32; 5], [0.0f32; 5]);
+        let p = AdamParams::default();
+        optim::adam_update_on(isa, &mut th, &[1.0; 5], &mut m, &mut v, &p, 0.1, 1).unwrap();
+        let after_one = th[0];
+        optim::adam_update_on(isa, &mut th, &[-1.0; 5], &mut m, &mut v, &p, 0.1, 2).unwrap();
+        let want = (-0.1 / (1.0 + 1e-7) + 0.1 * (0.01 / 0.19) / (1.0 + 1e-7)) as f32;
+        assert_close(&[after_one], &[(-0.1 / (1.0 + 1e-7)) as f32], 1e-6, "adam step 1");
+        // 0.01/0.19 comes from a cancellation (0.09 − 0.1) in f32: ~1e-6 relative to m.
+        assert_close(&th, &[want; 5], 1e-6, "adam step 2");
+    }
+}
