@@ -4,12 +4,14 @@
 //! | chapter | crate | lib | seed |
 //! |---|---|---|---|
 //! | 0 | `chapter-0` | [`foundations`] | 2.1 parallel compute: SIMD, GEMM, gradient checking |
+//! | 1 | `chapter-1` | [`gradient_descent`] | 2.2, 2.3, 2.5 gradient descent, hyperparameters, optimizers |
 
 use std::io::Write;
 
 pub use foundations;
 use foundations::Result;
 use foundations::report::BenchRow;
+pub use gradient_descent;
 
 /// One chapter as the CLI sees it.
 pub struct Chapter {
@@ -27,13 +29,22 @@ pub struct Chapter {
 
 /// Every chapter built so far, in order.
 pub fn chapters() -> Vec<Chapter> {
-    vec![Chapter {
-        number: 0,
-        title: "the machine: SIMD, GEMM, gradient checking",
-        aliases: &["foundations", "vector"],
-        tour: foundations::tour,
-        bench: foundations::bench,
-    }]
+    vec![
+        Chapter {
+            number: 0,
+            title: "the machine: SIMD, GEMM, gradient checking",
+            aliases: &["foundations", "vector"],
+            tour: foundations::tour,
+            bench: foundations::bench,
+        },
+        Chapter {
+            number: 1,
+            title: "gradient descent and the optimizers",
+            aliases: &["gradient_descent", "optim", "optimizers"],
+            tour: gradient_descent::tour,
+            bench: gradient_descent::bench,
+        },
+    ]
 }
 
 /// The chapter a `bench` argument names: its number ("3", "ch3") or an alias.
