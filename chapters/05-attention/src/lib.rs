@@ -12,6 +12,7 @@
 //! | [`attention`] | scaled dot-product attention: v0 naive, v1 GEMM, v2 fused SIMD |
 //! | [`softmax`] | the row softmax of v1 (until chapter 2 lands) |
 //! | [`layernorm`] | layer normalisation rows: naive and SIMD |
+//! | [`blocks`] | multi-head attention, layer norm, feed-forward, positional encodings, encoder and decoder layers |
 //! | [`kernels`] | [`Kernels`]: f32 → SIMD, f64 → oracle, for the layers |
 //!
 //! ## Shape legend
@@ -29,9 +30,11 @@
 //! Every buffer is row-major; `x: (B, T, D)` is a flat slice of B·T·D.
 
 pub mod attention;
+pub mod blocks;
 pub mod kernels;
 pub mod layernorm;
 pub mod softmax;
 
 pub use attention::{Dims, Mask};
+pub use blocks::{Activation, DecoderLayer, EncoderLayer, FeedForward, LayerNorm, MultiHeadAttention, Norm};
 pub use kernels::Kernels;
