@@ -13,6 +13,7 @@
 //! | [`softmax`] | the row softmax of v1 (until chapter 2 lands) |
 //! | [`layernorm`] | layer normalisation rows: naive and SIMD |
 //! | [`blocks`] | multi-head attention, layer norm, feed-forward, positional encodings, encoder and decoder layers |
+//! | [`cli`] | [`tour`] and [`bench`] for the `ai-from-scratch` CLI |
 //! | [`kernels`] | [`Kernels`]: f32 → SIMD, f64 → oracle, for the layers |
 //!
 //! ## Shape legend
@@ -31,10 +32,12 @@
 
 pub mod attention;
 pub mod blocks;
+pub mod cli;
 pub mod kernels;
 pub mod layernorm;
 pub mod softmax;
 
 pub use attention::{Dims, Mask};
 pub use blocks::{Activation, DecoderLayer, EncoderLayer, FeedForward, LayerNorm, MultiHeadAttention, Norm};
+pub use cli::{bench, tour};
 pub use kernels::Kernels;
