@@ -21,7 +21,9 @@ fn attention(c: &mut Criterion) {
         group.throughput(Throughput::Elements(fwd_flops(t) as u64));
         if t <= 512 {
             let mut p = vec![0.0f32; BENCH_BH * t * t];
-            group.bench_function(format!("v0_naive/T={t}"), |b| b.iter(|| naive::forward(&mut out, &mut p, &q, &k, &v, d, Mask::NONE, scale)));
+            group.bench_function(format!("v0_naive/T={t}"), |b| {
+                b.iter(|| naive::forward(&mut out, &mut p, &q, &k, &v, d, Mask::NONE, scale))
+            });
         }
         if t <= 1024 {
             let mut p = vec![0.0f32; BENCH_BH * t * t];
