@@ -288,6 +288,8 @@ fn bad_inputs_are_clear_errors() {
     assert!(e.contains("padding mask has 7 entries but must be (B, Tk) = (2, 4)"), "{e}");
     let e = att::forward(&mut out, &mut lse, &x, &x, &x[..60], d, Mask::NONE, 1.0).unwrap_err().to_string();
     assert!(e.contains("V has 60 elements"), "{e}");
+    let e = att::forward(&mut out, &mut lse, &x, &x, &x, d, Mask::NONE, -0.5).unwrap_err().to_string();
+    assert!(e.contains("scale must be positive"), "{e}");
     let e = att::forward(&mut out, &mut lse[..7], &x, &x, &x, d, Mask::NONE, 1.0).unwrap_err().to_string();
     assert!(e.contains("lse has 7 elements"), "{e}");
 }

@@ -50,7 +50,7 @@ pub const BR: usize = 32;
 /// Keys per tile: the loop over key tiles `j0` is cut every `BC` keys (a
 /// multiple of every ISA's LANES: 4, 8, 16). The online softmax rescales the
 /// output accumulator once per key tile, an overhead of 1/BC.
-pub const BC: usize = 64;
+pub const BC: usize = 128;
 // ANCHOR_END: tiles
 
 /// Sizes of one batched attention call.
@@ -177,6 +177,16 @@ pub fn check(op: &str, d: &Dims, q: usize, k: usize, v: usize, out: usize, mask:
     mask.check(op, d)
 }
 
+/// The fused kernels take the scale into the exponent, e^(s·S − m), which
+/// needs s > 0 (a positive scale keeps the row maximum the maximum).
+fn check_scale(op: &str, scale: f32) -> Result<()> {
+    foundations::ensure_value!(
+        scale > 0.0 && scale.is_finite(),
+        "{op}: the scale must be positive and finite (1/√dk by default), got {scale}"
+    );
+    Ok(())
+}
+
 /// 1/√dk, the default scale.
 pub fn default_scale<T: Real>(dk: usize) -> T {
     T::one() / T::c(dk.max(1) as f64).sqrt()
@@ -202,7 +212,7 @@ macro_rules! dispatch {
 ///
 /// out: (B, Tq, dv), lse: (B, Tq) the log-sum-exp of each score row (what the
 /// backward needs; −∞ for a row that sees no key); q: (B, Tq, dk),
-/// k: (B, Tk, dk), v: (B, Tk, dv). Overwrites out and lse.
+/// k: (B, Tk, dk), v: (B, Tk, dv); scale > 0 (usually 1/√dk). Overwrites out and lse.
 #[allow(clippy::too_many_arguments)]
 pub fn forward(
     out: &mut [f32],
@@ -231,6 +241,7 @@ pub fn forward_on(
     scale: f32,
 ) -> Result<()> {
     check("attention::forward", &d, q.len(), k.len(), v.len(), out.len(), &mask)?;
+    check_scale("attention::forward", scale)?;
     ensure_shape!(
         lse.len() == d.b * d.tq,
         "attention::forward: lse has {} elements but (B, Tq) needs {}",
@@ -287,6 +298,7 @@ pub fn backward_on(
     let op = "attention::backward";
     check(op, &d, q.len(), k.len(), v.len(), out.len(), &mask)?;
     check(op, &d, dq.len(), dk.len(), dv.len(), dout.len(), &mask)?;
+    check_scale(op, scale)?;
     ensure_shape!(lse.len() == d.b * d.tq, "{op}: lse has {} elements but (B, Tq) needs {}", lse.len(), d.b * d.tq);
     dispatch!(isa, "attention::backward", backward(dq, dk, dv, dout, q, k, v, out, lse, d, mask, scale), {
         let mut p = vec![0.0f32; d.b * d.tq * d.tk];
@@ -316,8 +328,10 @@ pub fn fused_extra_bytes(isa: Isa, d: &Dims, backward: bool) -> usize {
             + 2 * BR * BC
             + BC * (dkp + dvp)
     } else {
-        // Kt, Vp, the Q tile, the score tile, the output accumulator, m and l.
-        d.dk * tkp + tkp * dvp + BR * d.dk + BR * BC + BR * dvp + 2 * BR
+        // Kᵀ, V padded (only when dv is not a multiple of LANES), a copy of a short
+        // last Q tile, the score tile, the output accumulator, m and l.
+        let vp = if d.dv == dvp { 0 } else { d.tk * dvp };
+        d.dk * tkp + vp + BR * d.dk + BR * BC + BR * dvp + 2 * BR
     };
     4 * floats
 }

@@ -4,13 +4,13 @@
 //! Forward, per batch entry (FlashAttention-2's loop order):
 //!
 //! ```text
-//! pack Kᵀ: (dk, Tk↑BC) and V: (Tk↑BC, dv↑L), zero-padded          O(T·d)
+//! pack Kᵀ: (dk, Tk↑BC), zero-padded (and V: (Tk, dv↑L) if dv is not whole registers)
 //! for each query tile i0 (BR rows):
-//!     Q̃ = Q[i0..] (BR, dk);  O = 0 (BR, dv↑L);  m = −∞;  l = 0
+//!     Q̃ = Q[i0..] (BR, dk), read in place;  O = 0 (BR, dv↑L);  m = −∞;  l = 0
 //!     for each key tile j0 (BC keys):
-//!         S = s · Q̃ · Kᵀ[:, j0..]             (BR, BC) in L1, never in memory
+//!         S = Q̃ · Kᵀ[:, j0..]                 (BR, BC) in L1, never in memory
 //!         mask S with −∞
-//!         m' = max(m, rowmax S);  α = e^(m − m');  P = e^(S − m')
+//!         m' = max(m, s·rowmax S);  α = e^(m − m');  P = e^(s·S − m')   (one FMA)
 //!         l = α·l + rowsum P;  O = α·O + P·V[j0..];  m = m'
 //!     out = O / l;  lse = m + ln l
 //! ```
@@ -250,7 +250,8 @@ fn row_max<S: Simd>(s: S, row: &[f32]) -> f32 {
 }
 
 // ANCHOR: fused_forward
-/// Fused forward over all batch entries. Shapes as in `attention::forward`.
+/// Fused forward over all batch entries. Shapes as in `attention::forward`;
+/// `scale` > 0 (checked by the dispatcher).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub(crate) fn forward<S: Simd, const R: usize, const CW: usize>(
@@ -268,40 +269,55 @@ pub(crate) fn forward<S: Simd, const R: usize, const CW: usize>(
     let l = S::LANES;
     let (tkp, dvp) = (up(tk, BC), up(dv, l));
     let mut kt = vec![0.0f32; dk * tkp]; // Kᵀ, zero padded: (dk, tkp)
-    let mut vp = vec![0.0f32; tkp * dvp]; // V, zero padded: (tkp, dvp)
-    let mut qt = vec![0.0f32; BR * dk]; // s · Q tile: (BR, dk)
+    // V rows padded to whole registers, only when dv is not already a multiple of LANES.
+    let mut vp = vec![0.0f32; if dv == dvp { 0 } else { tk * dvp }];
+    let mut qt = vec![0.0f32; BR * dk]; // a copy of the last Q tile when it is short
     let mut st = vec![0.0f32; BR * BC]; // score tile, then P tile: (BR, BC)
     let mut ot = vec![0.0f32; BR * dvp]; // output accumulator: (BR, dvp)
     let (mut m, mut z) = ([0.0f32; BR], [0.0f32; BR]);
+    let sv = s.splat(scale);
     for b in 0..nb {
         pack_kt(&mut kt, &k[b * tk * dk..][..tk * dk], tk, dk, tkp);
-        pack_rows(&mut vp, &v[b * tk * dv..][..tk * dv], tk, dv, dvp, 1.0);
+        let vb: &[f32] = if dv == dvp {
+            &v[b * tk * dv..][..tk * dv]
+        } else {
+            pack_rows(&mut vp, &v[b * tk * dv..][..tk * dv], tk, dv, dvp, 1.0);
+            &vp
+        };
         for i0 in (0..tq).step_by(BR) {
             let rows = BR.min(tq - i0);
-            pack_rows(&mut qt, &q[(b * tq + i0) * dk..][..rows * dk], rows, dk, dk, scale);
+            let rows_r = up(rows, R); // the micro-kernel's whole row blocks
+            // Q rows are read in place; a tile whose row blocks would run past the
+            // end of q is copied (zero padded) first.
+            let qa: &[f32] = if (nb * tq - b * tq - i0) >= rows_r {
+                &q[(b * tq + i0) * dk..]
+            } else {
+                pack_rows(&mut qt, &q[(b * tq + i0) * dk..][..rows * dk], rows, dk, dk, 1.0);
+                &qt
+            };
             ot.fill(0.0);
             m.fill(f32::NEG_INFINITY);
             z.fill(0.0);
             // The causal mask hides every key tile that starts after the last row.
             let j_end = if mask.causal { tkp.min(up(i0 + rows, BC)) } else { tkp };
             for j0 in (0..j_end).step_by(BC) {
-                // S = (s·Q̃) · Kᵀ[:, j0..j0+BC]
-                gemm_tile::<S, R, CW>(s, false, &mut st, BC, &qt, dk, 1, &kt[j0..], tkp, BR, BC, dk);
+                // S = Q̃ · Kᵀ[:, j0..j0+BC]   (the scale s is applied inside the exp)
+                gemm_tile::<S, R, CW>(s, false, &mut st, BC, qa, dk, 1, &kt[j0..], tkp, rows_r, BC, dk);
                 if tile_needs_mask(&mask, b, tk, i0, j0) {
                     apply_mask(&mut st, &mask, b, tk, i0, rows, j0);
                 }
-                // Online softmax, row by row.
+                // Online softmax, row by row, on the scaled scores s·S.
                 for r in 0..rows {
                     let row = &mut st[r * BC..][..BC];
-                    let m_new = m[r].max(row_max(s, row));
+                    let m_new = m[r].max(scale * row_max(s, row));
                     if m_new == f32::NEG_INFINITY {
                         row.fill(0.0); // no visible key yet: nothing to add
                         continue;
                     }
                     let alpha = (m[r] - m_new).exp(); // e^(−∞) = 0 on the first visible tile
-                    let (mv, mut sum) = (s.splat(m_new), s.zero());
+                    let (neg_m, mut sum) = (s.splat(-m_new), s.zero());
                     for c in (0..BC).step_by(l) {
-                        let p = exp(s, s.sub(s.load(&row[c..c + l]), mv));
+                        let p = exp(s, s.fma(s.load(&row[c..c + l]), sv, neg_m));
                         sum = s.add(sum, p);
                         s.store(&mut row[c..c + l], p);
                     }
@@ -317,7 +333,7 @@ pub(crate) fn forward<S: Simd, const R: usize, const CW: usize>(
                 }
                 // O += P · V[j0..j0+BC]  (only the real keys of a tail tile)
                 let kk = BC.min(tk - j0);
-                gemm_tile::<S, R, CW>(s, true, &mut ot, dvp, &st, BC, 1, &vp[j0 * dvp..], dvp, up(rows, R), dvp, kk);
+                gemm_tile::<S, R, CW>(s, true, &mut ot, dvp, &st, BC, 1, &vb[j0 * dvp..], dvp, rows_r, dvp, kk);
             }
             // out = O / l, lse = m + ln l
             for r in 0..rows {
