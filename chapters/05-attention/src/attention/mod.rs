@@ -317,16 +317,10 @@ pub fn fused_extra_bytes(isa: Isa, d: &Dims, backward: bool) -> usize {
     let up = |x: usize, m: usize| x.div_ceil(m) * m;
     let (tkp, dkp, dvp, tqp) = (up(d.tk, BC), up(d.dk, l), up(d.dv, l), up(d.tq, BR));
     let floats = if backward {
-        // Kt, Kp, Vt, Qs, dO, dQ, D, lse, the score/dP tiles and dK/dV tiles.
-        d.dk * tkp
-            + tkp * dkp
-            + d.dv * tkp
-            + tqp * dkp
-            + tqp * dvp
-            + tqp * dkp
-            + 2 * tqp
-            + 2 * BR * BC
-            + BC * (dkp + dvp)
+        // Kᵀ, K padded (only when dk is not a multiple of LANES), Vᵀ, the dQ
+        // accumulator, D, Q and dO tile copies, the P and dP tiles, dK and dV tiles.
+        let kp = if d.dk == dkp { 0 } else { d.tk * dkp };
+        d.dk * tkp + kp + d.dv * tkp + tqp * dkp + tqp + BR * (dkp + dvp) + 2 * BR * BC + BC * (dkp + dvp)
     } else {
         // Kᵀ, V padded (only when dv is not a multiple of LANES), a copy of a short
         // last Q tile, the score tile, the output accumulator, m and l.

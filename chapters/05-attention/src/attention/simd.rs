@@ -377,22 +377,26 @@ pub(crate) fn backward<S: Simd, const R: usize, const CW: usize>(
     let l = S::LANES;
     let (tkp, tqp, dkp, dvp) = (up(tk, BC), up(tq, BR), up(w, l), up(wv, l));
     let mut kt = vec![0.0f32; w * tkp]; // Kᵀ: (dk, tkp)
-    let mut kp = vec![0.0f32; tkp * dkp]; // K: (tkp, dkp)
+    let mut kp = vec![0.0f32; if w == dkp { 0 } else { tk * dkp }]; // K padded, if dk is not whole registers
     let mut vt = vec![0.0f32; wv * tkp]; // Vᵀ: (dv, tkp)
-    let mut qs = vec![0.0f32; tqp * dkp]; // s·Q: (tqp, dkp)
-    let mut dop = vec![0.0f32; tqp * dvp]; // dO: (tqp, dvp)
+    let mut qtile = vec![0.0f32; BR * dkp]; // a Q tile copy, when Q cannot be read in place
+    let mut dotile = vec![0.0f32; BR * dvp]; // a dO tile copy, likewise
     let mut dqa = vec![0.0f32; tqp * dkp]; // dQ / s accumulator: (tqp, dkp)
     let mut dd = vec![0.0f32; tqp]; // D_i = dO_i · O_i
     let mut pt = vec![0.0f32; BR * BC]; // P tile
     let mut dst = vec![0.0f32; BR * BC]; // dP, then dS tile
     let mut dkt = vec![0.0f32; BC * dkp]; // dK tile / s
     let mut dvt = vec![0.0f32; BC * dvp]; // dV tile
+    let sv = s.splat(scale);
     for b in 0..nb {
         pack_kt(&mut kt, &k[b * tk * w..][..tk * w], tk, w, tkp);
-        pack_rows(&mut kp, &k[b * tk * w..][..tk * w], tk, w, dkp, 1.0);
+        let kb: &[f32] = if w == dkp {
+            &k[b * tk * w..][..tk * w]
+        } else {
+            pack_rows(&mut kp, &k[b * tk * w..][..tk * w], tk, w, dkp, 1.0);
+            &kp
+        };
         pack_kt(&mut vt, &v[b * tk * wv..][..tk * wv], tk, wv, tkp);
-        pack_rows(&mut qs, &q[b * tq * w..][..tq * w], tq, w, dkp, scale);
-        pack_rows(&mut dop, &dout[b * tq * wv..][..tq * wv], tq, wv, dvp, 1.0);
         dqa.fill(0.0);
         for i in 0..tq {
             let (o, g) = (&out[(b * tq + i) * wv..][..wv], &dout[(b * tq + i) * wv..][..wv]);
@@ -406,8 +410,24 @@ pub(crate) fn backward<S: Simd, const R: usize, const CW: usize>(
             let i_start = if mask.causal { (j0 / BR) * BR } else { 0 };
             for i0 in (i_start..tq).step_by(BR) {
                 let rows = BR.min(tq - i0);
+                let rows_r = up(rows, R);
+                // Q and dO tiles are read in place when their rows are whole
+                // registers and the row blocks stay inside the buffers.
+                let in_place = nb * tq - b * tq - i0 >= rows_r;
+                let qa: &[f32] = if w == dkp && in_place {
+                    &q[(b * tq + i0) * w..]
+                } else {
+                    pack_rows(&mut qtile, &q[(b * tq + i0) * w..][..rows * w], rows, w, dkp, 1.0);
+                    &qtile
+                };
+                let doa: &[f32] = if wv == dvp && in_place {
+                    &dout[(b * tq + i0) * wv..]
+                } else {
+                    pack_rows(&mut dotile, &dout[(b * tq + i0) * wv..][..rows * wv], rows, wv, dvp, 1.0);
+                    &dotile
+                };
                 // P = e^(s·Q̃Kᵀ − lse), recomputed
-                gemm_tile::<S, R, CW>(s, false, &mut pt, BC, &qs[i0 * dkp..], dkp, 1, &kt[j0..], tkp, BR, BC, w);
+                gemm_tile::<S, R, CW>(s, false, &mut pt, BC, qa, dkp, 1, &kt[j0..], tkp, rows_r, BC, w);
                 if tile_needs_mask(&mask, b, tk, i0, j0) {
                     apply_mask(&mut pt, &mask, b, tk, i0, rows, j0);
                 }
@@ -418,16 +438,16 @@ pub(crate) fn backward<S: Simd, const R: usize, const CW: usize>(
                         row.fill(0.0); // a row that saw no key (or a padding row) has P = 0
                         continue;
                     }
-                    let lv = s.splat(li);
+                    let neg_l = s.splat(-li);
                     for c in (0..BC).step_by(l) {
-                        let p = exp(s, s.sub(s.load(&row[c..c + l]), lv));
+                        let p = exp(s, s.fma(s.load(&row[c..c + l]), sv, neg_l));
                         s.store(&mut row[c..c + l], p);
                     }
                 }
                 // out = P V  ⇒  dV_j += Σ_i P_ij dO_i  (Pᵀ read down its columns)
-                gemm_tile::<S, R, CW>(s, true, &mut dvt, dvp, &pt, 1, BC, &dop[i0 * dvp..], dvp, BC, dvp, rows);
+                gemm_tile::<S, R, CW>(s, true, &mut dvt, dvp, &pt, 1, BC, doa, dvp, BC, dvp, rows);
                 // dP = dO · Vᵀ[:, j0..]
-                gemm_tile::<S, R, CW>(s, false, &mut dst, BC, &dop[i0 * dvp..], dvp, 1, &vt[j0..], tkp, BR, BC, wv);
+                gemm_tile::<S, R, CW>(s, false, &mut dst, BC, doa, dvp, 1, &vt[j0..], tkp, rows_r, BC, wv);
                 // P = softmax(S)  ⇒  dS = P ∘ (dP − D_i)
                 for r in 0..rows {
                     let dvv = s.splat(dd[i0 + r]);
@@ -446,19 +466,19 @@ pub(crate) fn backward<S: Simd, const R: usize, const CW: usize>(
                     &dst,
                     BC,
                     1,
-                    &kp[j0 * dkp..],
+                    &kb[j0 * dkp..],
                     dkp,
-                    up(rows, R),
+                    rows_r,
                     dkp,
                     kk,
                 );
-                //                ⇒  dK_j += Σ_i dS_ij (s·Q_i)
-                gemm_tile::<S, R, CW>(s, true, &mut dkt, dkp, &dst, 1, BC, &qs[i0 * dkp..], dkp, BC, dkp, rows);
+                //                ⇒  dK_j += s Σ_i dS_ij Q_i  (s applied at the end)
+                gemm_tile::<S, R, CW>(s, true, &mut dkt, dkp, &dst, 1, BC, qa, dkp, BC, dkp, rows);
             }
             for j in 0..kk {
                 let base = (b * tk + j0 + j) * w;
                 for c in 0..w {
-                    dk[base + c] += dkt[j * dkp + c];
+                    dk[base + c] += scale * dkt[j * dkp + c];
                 }
                 let base = (b * tk + j0 + j) * wv;
                 for c in 0..wv {
