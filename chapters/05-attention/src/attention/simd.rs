@@ -220,11 +220,12 @@ fn apply_mask(st: &mut [f32], mask: &Mask, b: usize, tk: usize, i0: usize, rows:
 
 /// Packs k_b: (Tk, dk) into Kᵀ: (dk, tkp) with zero padding.
 fn pack_kt(kt: &mut [f32], kb: &[f32], tk: usize, dk: usize, tkp: usize) {
-    kt.fill(0.0);
-    for j in 0..tk {
-        for c in 0..dk {
-            kt[c * tkp + j] = kb[j * dk + c];
+    for c in 0..dk {
+        let row = &mut kt[c * tkp..][..tkp];
+        for (j, x) in row[..tk].iter_mut().enumerate() {
+            *x = kb[j * dk + c];
         }
+        row[tk..].fill(0.0);
     }
 }
 
@@ -340,8 +341,14 @@ pub(crate) fn forward<S: Simd, const R: usize, const CW: usize>(
                 let o = &mut out[(b * tq + i0 + r) * dv..][..dv];
                 if z[r] > 0.0 {
                     let inv = 1.0 / z[r];
-                    for (c, oc) in o.iter_mut().enumerate() {
-                        *oc = ot[r * dvp + c] * inv;
+                    let (iv, orow) = (s.splat(inv), &ot[r * dvp..][..dvp]);
+                    let mut c = 0;
+                    while c + l <= dv {
+                        s.store(&mut o[c..c + l], s.mul(s.load(&orow[c..c + l]), iv));
+                        c += l;
+                    }
+                    for (oc, &a) in o[c..].iter_mut().zip(&orow[c..dv]) {
+                        *oc = a * inv;
                     }
                     lse[b * tq + i0 + r] = m[r] + z[r].ln();
                 } else {
