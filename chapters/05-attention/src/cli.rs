@@ -1,4 +1,4 @@
-//! The chapter's entries for the `ai-from-scratch` CLI: [`tour`] and [`bench`].
+//! The chapter's entries for the `ai-from-scratch` CLI: [`tour`] and [`bench()`].
 
 use std::io::Write;
 

@@ -13,7 +13,7 @@
 //! | [`softmax`] | the row softmax of v1 (until chapter 2 lands) |
 //! | [`layernorm`] | layer normalisation rows: naive and SIMD |
 //! | [`blocks`] | multi-head attention, layer norm, feed-forward, positional encodings, encoder and decoder layers |
-//! | [`cli`] | [`tour`] and [`bench`] for the `ai-from-scratch` CLI |
+//! | [`cli`] | [`tour`] and [`bench()`] for the `ai-from-scratch` CLI |
 //! | [`kernels`] | [`Kernels`]: f32 → SIMD, f64 → oracle, for the layers |
 //!
 //! ## Shape legend

@@ -7,7 +7,7 @@
 //! | [`MultiHeadAttention`] | split into H heads of dk = D/H, attend, merge, project |
 //! | [`LayerNorm`] | γ ∘ (x − μ)/√(σ² + ε) + β per row |
 //! | [`FeedForward`] | W₂·act(W₁x + b₁) + b₂, act = ReLU or GELU |
-//! | [`SinusoidalEncoding`], [`LearnedEncoding`] | x + PE[pos] |
+//! | [`SinusoidalEncoding`], [`LearnedEncoding`] | x + PE(pos) |
 //! | [`EncoderLayer`] | self-attention, feed-forward, residuals, norms |
 //! | [`DecoderLayer`] | masked self-attention, cross-attention, feed-forward |
 //!
