@@ -169,7 +169,7 @@ fn bench_table() {
             .unwrap();
         }
     }
-    md.push_str("\nMemory beyond inputs and outputs, per call (batch·heads = 8): the naive rungs store P, the fused kernel only packed copies of K and V and a few tiles (it processes one head at a time):\n\n| T | P matrix (v0, v1) | fused forward scratch | fused backward scratch |\n|---:|---:|---:|---:|\n");
+    md.push_str("\nMemory beyond inputs and outputs, per call (batch·heads = 8): the naive rungs store P; the fused kernel keeps a packed copy of Kᵀ (and of V or K only when dv or dk is not a whole number of registers), the backward's dQ accumulator and a few tiles, one head at a time:\n\n| T | P matrix (v0, v1) | fused forward scratch | fused backward scratch |\n|---:|---:|---:|---:|\n");
     for t in attention::cli::BENCH_T {
         let d = Dims::square(BENCH_BH, t, BENCH_DK);
         writeln!(
