@@ -113,8 +113,8 @@ fn v1_matches_naive_f32() {
     }
 }
 
-/// (T, dk) pairs around the tile sizes (BR = 32, BC = 64) and lane counts (4, 8, 16).
-const SHAPES: [(usize, usize, usize); 9] = [
+/// (Tq, Tk, dk) around the tile sizes (BR = 32 queries, BC = 128 keys) and lane counts (4, 8, 16).
+const SHAPES: [(usize, usize, usize); 11] = [
     (1, 1, 1),
     (3, 5, 4),
     (17, 9, 8),
@@ -124,6 +124,8 @@ const SHAPES: [(usize, usize, usize); 9] = [
     (65, 31, 64),
     (100, 130, 7),
     (0, 5, 3),
+    (32, 128, 16),
+    (35, 127, 9),
 ];
 
 per_isa! {
