@@ -5,9 +5,11 @@
 //! |---|---|---|---|
 //! | 0 | `chapter-0` | [`foundations`] | 2.1 parallel compute: SIMD, GEMM, gradient checking |
 //! | 1 | `chapter-1` | [`gradient_descent`] | 2.2, 2.3, 2.5 gradient descent, hyperparameters, optimizers |
+//! | 5 | `chapter-5` | [`attention`] | 3.3 scaled dot-product attention, encoder and decoder |
 
 use std::io::Write;
 
+pub use attention;
 pub use foundations;
 use foundations::Result;
 use foundations::report::BenchRow;
@@ -43,6 +45,13 @@ pub fn chapters() -> Vec<Chapter> {
             aliases: &["gradient_descent", "optim", "optimizers"],
             tour: gradient_descent::tour,
             bench: gradient_descent::bench,
+        },
+        Chapter {
+            number: 5,
+            title: "attention and the Transformer blocks",
+            aliases: &["attention", "transformer"],
+            tour: attention::tour,
+            bench: attention::bench,
         },
     ]
 }
