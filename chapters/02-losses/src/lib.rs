@@ -1,0 +1,25 @@
+//! # Chapter 2: losses (`losses`)
+//!
+//! *Seed §2.4: the loss function (损失函数) measures the gap between what a
+//! model predicts and the truth; mean squared error (均方误差) for numbers,
+//! cross-entropy (交叉熵) for classes.* Every model of the seed is compiled
+//! with `sparse_categorical_crossentropy` on a softmax output: this chapter
+//! builds that pair from the bottom, a vectorized `exp` first.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`exp`] | e^x: range reduction, polynomial, 2^k in the exponent bits; AVX2, AVX-512, NEON |
+//! | [`softmax`] | row-wise softmax, log-softmax, log-sum-exp, fused softmax + cross-entropy: the ladder |
+//!
+//! ## Shape legend
+//!
+//! | letter | meaning |
+//! |---|---|
+//! | `N` | batch: rows, one example each |
+//! | `C` | classes: columns of logits, probabilities, one-hot targets |
+//! | `n` | length of a flat vector (`exp`, MSE over all elements) |
+//! | `LANES` | f32 per SIMD register (AVX2 8, AVX-512 16, NEON 4) |
+//!
+//! Matrices are (N, C) row-major: row `i` is `x[i*C .. (i+1)*C]`.
+
+pub mod exp;
