@@ -23,3 +23,7 @@
 //! Matrices are (N, C) row-major: row `i` is `x[i*C .. (i+1)*C]`.
 
 pub mod exp;
+pub mod kernels;
+pub mod softmax;
+
+pub use kernels::LossKernels;
