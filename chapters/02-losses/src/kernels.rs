@@ -13,8 +13,8 @@
 
 use foundations::{Isa, Real, Result, ensure_shape};
 
-use crate::exp;
 use crate::softmax::{self, Rung, check_labels, check_rows, naive};
+use crate::{exp, loss};
 
 /// f32 or f64 with the chapter 2 kernels. x, y, dx, dy, p: (N, C) row-major.
 pub trait LossKernels: Real {
@@ -39,6 +39,8 @@ pub trait LossKernels: Real {
         n: usize,
         c: usize,
     ) -> Result<()>;
+    /// Σᵢ (pᵢ − tᵢ)² (the body of MSE). p, t: (n)
+    fn sq_diff_sum(p: &[Self], t: &[Self]) -> Result<Self>;
 }
 
 impl LossKernels for f32 {
@@ -69,6 +71,9 @@ impl LossKernels for f32 {
         c: usize,
     ) -> Result<()> {
         softmax::softmax_xent_rows_on(Isa::active(), Rung::DEFAULT, p, loss, x, labels, n, c)
+    }
+    fn sq_diff_sum(p: &[f32], t: &[f32]) -> Result<f32> {
+        loss::sq_diff_sum_on(Isa::active(), p, t)
     }
 }
 
@@ -116,5 +121,9 @@ impl LossKernels for f64 {
         check_labels(op, labels, c)?;
         naive::softmax_xent_rows(p, loss, x, labels, n, c);
         Ok(())
+    }
+    fn sq_diff_sum(p: &[f64], t: &[f64]) -> Result<f64> {
+        ensure_shape!(p.len() == t.len(), "mse: predictions have {} elements but targets have {}", p.len(), t.len());
+        Ok(loss::naive_sq_diff_sum(p, t))
     }
 }

@@ -10,6 +10,9 @@
 //! |---|---|
 //! | [`exp`] | e^x: range reduction, polynomial, 2^k in the exponent bits; AVX2, AVX-512, NEON |
 //! | [`softmax`] | row-wise softmax, log-softmax, log-sum-exp, fused softmax + cross-entropy: the ladder |
+//! | [`loss`] | MSE, MAE, binary and categorical cross-entropy (sparse, one-hot, fused), forward and backward |
+//! | [`kernels`] | [`LossKernels`]: f32 runs the SIMD kernels, f64 the oracles, through the same code |
+//! | [`layers`] | [`Softmax`], [`LogSoftmax`] layers and the [`SoftmaxCrossEntropy`] loss object |
 //!
 //! ## Shape legend
 //!
@@ -24,6 +27,10 @@
 
 pub mod exp;
 pub mod kernels;
+pub mod layers;
+pub mod loss;
 pub mod softmax;
 
 pub use kernels::LossKernels;
+pub use layers::{LogSoftmax, Softmax, SoftmaxCrossEntropy};
+pub use loss::Reduction;

@@ -2,7 +2,7 @@
 //! tail-breaking C (0..=49 and large), odd offsets, NaN canaries.
 
 use foundations::testing::{CANARY, Canary, at_offset, check_prop, offset, tail_len};
-use foundations::{Isa, assert_close, per_isa};
+use foundations::{assert_close, per_isa};
 use losses::softmax::{self, Rung, naive};
 use proptest::prelude::*;
 
