@@ -245,8 +245,8 @@ pub fn sparse_categorical_cross_entropy<T: LossKernels>(
     check_batch(op, &[("p", p.len())], &[("labels", labels.len())], n, c)?;
     check_labels(op, labels, c)?;
     let mut s = T::zero();
-    for i in 0..n {
-        s -= p[i * c + labels[i]].ln();
+    for (i, &l) in labels.iter().enumerate() {
+        s -= p[i * c + l].ln();
     }
     Ok(s * red.factor(n))
 }
@@ -268,8 +268,8 @@ pub fn sparse_categorical_cross_entropy_backward<T: LossKernels>(
     check_labels(op, labels, c)?;
     // forward: ℓᵢ = −ln pᵢ,ₗᵢ  ⇒  ∂ℓᵢ/∂pᵢ,ₗᵢ = −1/pᵢ,ₗᵢ, zero elsewhere
     let k = dloss * red.factor::<T>(n);
-    for i in 0..n {
-        let j = i * c + labels[i];
+    for (i, &l) in labels.iter().enumerate() {
+        let j = i * c + l;
         dp[j] -= k / p[j];
     }
     Ok(())
@@ -313,8 +313,8 @@ pub fn softmax_cross_entropy_backward<T: LossKernels>(
     // forward: ℓᵢ = lse(xᵢ) − xᵢ,ₗᵢ  ⇒  ∂ℓᵢ/∂xᵢⱼ = pᵢⱼ − [j = lᵢ]
     let k = dloss * red.factor::<T>(n);
     T::axpy(dx, k, p)?;
-    for i in 0..n {
-        dx[i * c + labels[i]] -= k;
+    for (i, &l) in labels.iter().enumerate() {
+        dx[i * c + l] -= k;
     }
     Ok(())
 }
