@@ -112,7 +112,7 @@ fn gradcheck_categorical_losses() {
         check_loss(
             "softmax_ce",
             &x,
-            |x| loss::softmax_cross_entropy(&mut vec![0.0; N * C], x, &l, N, C, red),
+            |x| loss::softmax_cross_entropy(&mut [0.0; N * C], x, &l, N, C, red),
             |d, x, g| {
                 let mut p = vec![0.0; N * C];
                 loss::softmax_cross_entropy(&mut p, x, &l, N, C, red)?;
@@ -124,7 +124,7 @@ fn gradcheck_categorical_losses() {
         check_loss(
             "softmax_ce_probs",
             &x,
-            |x| loss::softmax_cross_entropy_probs(&mut vec![0.0; N * C], x, &yu, N, C, red),
+            |x| loss::softmax_cross_entropy_probs(&mut [0.0; N * C], x, &yu, N, C, red),
             |d, x, g| {
                 let mut p = vec![0.0; N * C];
                 loss::softmax_cross_entropy_probs(&mut p, x, &yu, N, C, red)?;
@@ -223,7 +223,7 @@ fn cross_entropy_is_nonnegative_and_minus_log_p_true() {
         let sparse = loss::sparse_categorical_cross_entropy(&p, &l, N, C, Reduction::Mean).unwrap();
         let dense = loss::categorical_cross_entropy(&p, &y, N, C, Reduction::Mean).unwrap();
         assert_close(&[sparse], &[dense], 1e-14, "sparse vs one-hot");
-        let probs = loss::softmax_cross_entropy_probs(&mut vec![0.0; N * C], &x, &y, N, C, Reduction::Mean).unwrap();
+        let probs = loss::softmax_cross_entropy_probs(&mut [0.0; N * C], &x, &y, N, C, Reduction::Mean).unwrap();
         assert_close(&[probs], &[total / N as f64], 1e-12, "fused probs vs labels");
         let (mut g1, mut g2) = (vec![0.0; N * C], vec![0.0; N * C]);
         loss::sparse_categorical_cross_entropy_backward(&mut g1, &p, &l, N, C, Reduction::Mean, 1.0).unwrap();
