@@ -29,8 +29,14 @@ pub mod exp;
 pub mod kernels;
 pub mod layers;
 pub mod loss;
+mod simd_ext;
 pub mod softmax;
 
 pub use kernels::LossKernels;
 pub use layers::{LogSoftmax, Softmax, SoftmaxCrossEntropy};
 pub use loss::Reduction;
+pub mod bench;
+mod tour;
+
+pub use bench::bench;
+pub use tour::tour;

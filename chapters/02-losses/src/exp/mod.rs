@@ -59,16 +59,17 @@ pub fn exp_f32(x: f32) -> f32 {
         return x;
     }
     let xc = x.clamp(X_MIN, X_MAX);
-    let k = (xc * LOG2E).round_ties_even();
+    // Round to nearest even by the "magic number" 1.5·2^23: adding it pushes
+    // the fraction bits out of the f32 mantissa (|v| < 2^22 here).
+    let round = |v: f32| (v + 12_582_912.0) - 12_582_912.0;
+    let k = round(xc * LOG2E);
     // k·LN2_HI is exact (9-bit constant, |k| < 2^15), so no FMA is needed here.
     let r = xc - k * LN2_HI;
     let r = r - k * LN2_LO;
-    let mut p = P[0];
-    for &c in &P[1..] {
-        p = p * r + c;
-    }
-    let er = (p * (r * r) + r) + 1.0;
-    let j1 = (k * 0.5).round_ties_even();
+    let r2 = r * r;
+    let p = ((P[0] * r + P[1]) * r2 + (P[2] * r + P[3])) * r2 + (P[4] * r + P[5]);
+    let er = (p * r2 + r) + 1.0;
+    let j1 = round(k * 0.5);
     er * pow2i(j1) * pow2i(k - j1)
 }
 // ANCHOR_END: exp_scalar
@@ -110,9 +111,10 @@ pub fn ulp_error(got: f32, want: f64) -> f64 {
         // A finite want beyond f32's range counts as +∞ once rounded.
         return if (want as f32) == got { 0.0 } else { f64::INFINITY };
     }
-    let w = want.abs();
-    // The exponent of want in f32 terms, never below the subnormal spacing.
-    let e = if w == 0.0 { -149 } else { (w.log2().floor() as i32 - 23).max(-149) };
-    ((got as f64) - want).abs() / 2f64.powi(e)
+    // The binary exponent of want (an f64 read from its bits: no log2), then
+    // the f32 spacing at that exponent, never below the subnormal spacing.
+    let ew = ((want.abs().to_bits() >> 52) & 0x7ff) as i64 - 1023;
+    let e = (ew - 23).max(-149);
+    ((got as f64) - want).abs() * f64::from_bits(((1023 - e) as u64) << 52)
 }
 // ANCHOR_END: ulp_error

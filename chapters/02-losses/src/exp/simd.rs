@@ -13,15 +13,16 @@
 //!    the small correction `LN2_LO`. r = (x − k·LN2_HI) − k·LN2_LO loses
 //!    nothing in the first step (Sterbenz) and little in the second.
 //! 3. **Polynomial**: e^r ≈ 1 + r + r²·P(r) with P of degree 5 (minimax
-//!    coefficients from Cephes' `expf`), evaluated by Horner with FMAs.
+//!    coefficients from Cephes' `expf`), evaluated by Estrin's scheme with
+//!    FMAs (three dependent levels instead of Horner's five).
 //! 4. **Scaling** by 2^k built in the exponent bits. k ranges over
 //!    [−159, 128] after the clamp but `pow2i` only builds 2^j for j in
 //!    [−126, 127], so the scaling is split in two halves j₁ = round(k/2),
 //!    j₂ = k − j₁: (p·2^j₁)·2^j₂. The first product is exact; the second
 //!    rounds once, so subnormal results are correctly rounded from p,
 //!    overflow gives +∞ and deep underflow gives 0 by plain IEEE arithmetic.
-//! 5. **NaN** in, NaN out: the clamp loses NaN (x86 `min` returns its second
-//!    operand), so NaN lanes are selected back at the end.
+//! 5. **NaN** in, NaN out: the clamp is written so that NaN survives it, and
+//!    the arithmetic carries it to the result.
 
 use foundations::simd::Simd;
 
@@ -42,37 +43,91 @@ pub(crate) const X_MAX: f32 = 89.0;
 pub(crate) const P: [f32; 6] = [1.987_569_2e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5];
 
 // ANCHOR: exp_simd
-/// e^x lane by lane. See the module note for each step.
+/// e^x lane by lane for K registers at once. See the module note for each
+/// step. Each step is applied to all K registers before the next, so K
+/// independent dependency chains are in flight: one exp alone is ~50 cycles
+/// of latency, and the scheduler only holds so many waiting instructions.
+#[inline(always)]
+pub(crate) fn exp_n<S: Simd, const K: usize>(s: S, x: [S::V; K]) -> [S::V; K] {
+    // 1. Clamp. A NaN passes through: `select_lt` is false for NaN and
+    //    `min(hi, NaN)` returns its second operand (the x86 rule, kept by
+    //    every ISA here); NaN then flows through the arithmetic to the result.
+    let (lo, hi) = (s.splat(X_MIN), s.splat(X_MAX));
+    // (Plain index loops, not `array::map`: a std function compiled without
+    // the target features would stop the intrinsics from inlining.)
+    let mut xc = x;
+    for i in 0..K {
+        xc[i] = s.min(hi, s.select_lt(x[i], lo, lo, x[i]));
+    }
+    // 2. k = round(x / ln2), r = x − k·ln2 in two steps (Cody–Waite).
+    let mut k = xc;
+    for i in 0..K {
+        k[i] = s.round(s.mul(xc[i], s.splat(LOG2E)));
+    }
+    let mut r = xc;
+    for i in 0..K {
+        r[i] = s.fnma(k[i], s.splat(LN2_HI), r[i]);
+    }
+    for i in 0..K {
+        r[i] = s.fnma(k[i], s.splat(LN2_LO), r[i]);
+    }
+    // 3. e^r ≈ 1 + r + r²·P(r), P by Estrin's scheme (3 FMA levels, not 5):
+    //    P = ((P0·r + P1)·r² + (P2·r + P3))·r² + (P4·r + P5).
+    let mut r2 = r;
+    for i in 0..K {
+        r2[i] = s.mul(r[i], r[i]);
+    }
+    let mut er = r;
+    for i in 0..K {
+        let a = s.fma(s.splat(P[0]), r[i], s.splat(P[1]));
+        let b = s.fma(s.splat(P[2]), r[i], s.splat(P[3]));
+        let c = s.fma(s.splat(P[4]), r[i], s.splat(P[5]));
+        let p = s.fma(s.fma(a, r2[i], b), r2[i], c);
+        er[i] = s.add(s.fma(p, r2[i], r[i]), s.splat(1.0));
+    }
+    // 4. Multiply by 2^k = 2^j1 · 2^j2, each factor a normal number.
+    let mut y = er;
+    for i in 0..K {
+        let j1 = s.round(s.mul(k[i], s.splat(0.5)));
+        let j2 = s.sub(k[i], j1);
+        y[i] = s.mul(s.mul(er[i], s.pow2i(j1)), s.pow2i(j2));
+    }
+    y
+}
+
+/// e^x lane by lane, one register.
 #[inline(always)]
 pub(crate) fn exp_v<S: Simd>(s: S, x: S::V) -> S::V {
-    // 1. Clamp (NaN is restored at the end).
-    let xc = s.min(s.max(x, s.splat(X_MIN)), s.splat(X_MAX));
-    // 2. k = round(x / ln2), r = x − k·ln2 in two steps.
-    let k = s.round(s.mul(xc, s.splat(LOG2E)));
-    let r = s.fnma(k, s.splat(LN2_HI), xc);
-    let r = s.fnma(k, s.splat(LN2_LO), r);
-    // 3. e^r ≈ 1 + r + r²·P(r).
-    let mut p = s.splat(P[0]);
-    for &c in &P[1..] {
-        p = s.fma(p, r, s.splat(c));
-    }
-    let r2 = s.mul(r, r);
-    let er = s.add(s.fma(p, r2, r), s.splat(1.0));
-    // 4. Multiply by 2^k = 2^j1 · 2^j2, each factor a normal number.
-    let j1 = s.round(s.mul(k, s.splat(0.5)));
-    let j2 = s.sub(k, j1);
-    let y = s.mul(s.mul(er, s.pow2i(j1)), s.pow2i(j2));
-    // 5. NaN in, NaN out.
-    s.select_nan(x, x, y)
+    exp_n(s, [x])[0]
 }
 // ANCHOR_END: exp_simd
 
+/// Registers per iteration of [`exp_slice`].
+const UNROLL: usize = 4;
+
 /// outᵢ = e^xᵢ. out, x: (n), equal lengths (checked by the dispatcher).
+///
+/// Four registers per iteration: one exp is a chain of ~20 dependent
+/// instructions (~70 cycles of latency), so independent registers must be
+/// in flight together to keep the FMA pipes busy.
 #[inline(always)]
 pub(crate) fn exp_slice<S: Simd>(s: S, out: &mut [f32], x: &[f32]) {
     let l = S::LANES;
-    let mut os = out.chunks_exact_mut(l);
-    let mut xs = x.chunks_exact(l);
+    let mut os = out.chunks_exact_mut(UNROLL * l);
+    let mut xs = x.chunks_exact(UNROLL * l);
+    for (oc, xc) in (&mut os).zip(&mut xs) {
+        let mut v = [s.zero(); UNROLL];
+        for (u, vu) in v.iter_mut().enumerate() {
+            *vu = s.load(&xc[u * l..]);
+        }
+        let e = exp_n(s, v);
+        for (u, e) in e.into_iter().enumerate() {
+            s.store(&mut oc[u * l..], e);
+        }
+    }
+    let (or, xr) = (os.into_remainder(), xs.remainder());
+    let mut os = or.chunks_exact_mut(l);
+    let mut xs = xr.chunks_exact(l);
     for (oc, xc) in (&mut os).zip(&mut xs) {
         s.store(oc, exp_v(s, s.load(xc)));
     }

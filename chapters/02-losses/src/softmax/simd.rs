@@ -6,9 +6,9 @@
 //! register. Loads for a maximum are padded with −∞, loads for a sum with 0,
 //! so the padding never changes a result; stores write only the C elements.
 
-use foundations::simd::Simd;
+use crate::simd_ext::SimdExt as Simd;
 
-use crate::exp::simd::exp_v;
+use crate::exp::simd::{exp_n, exp_v};
 
 /// maxⱼ xⱼ, four accumulators. x: (C)
 #[inline(always)]
@@ -29,7 +29,7 @@ fn row_max<S: Simd>(s: S, x: &[f32]) -> f32 {
     if !xt.is_empty() {
         acc[1] = s.max(acc[1], s.load_partial(xt, f32::NEG_INFINITY));
     }
-    s.reduce_max(s.max(s.max(acc[0], acc[1]), s.max(acc[2], acc[3])))
+    s.hmax(s.max(s.max(acc[0], acc[1]), s.max(acc[2], acc[3])))
 }
 
 /// Σⱼ e^(xⱼ − m), storing each term in `out` when given. out, x: (C)
@@ -123,11 +123,39 @@ fn online_stats<S: Simd>(s: S, x: &[f32]) -> (f32, f32) {
         j += l;
     }
     // Combine the lanes: M = max mₗ, S = Σ dₗ·e^(mₗ − M).
-    let mm = s.reduce_max(m);
+    let mm = s.hmax(m);
     let total = s.reduce_sum(s.mul(d, exp_v(s, s.sub(m, s.splat(mm)))));
     (mm, total)
 }
 // ANCHOR_END: online_stats
+
+/// A short row (C ≤ 2·LANES) kept in two registers: one load, one max, one
+/// pair of exps, one sum, one store. The general loops would pay their
+/// set-up and horizontal reductions three times for a handful of elements.
+/// Writes p = softmax(x) and returns (m, s). out, x: (C)
+#[inline(always)]
+fn short_row<S: Simd>(s: S, out: &mut [f32], x: &[f32]) -> (f32, f32) {
+    let l = S::LANES;
+    let c = x.len();
+    let (x0, x1) = if c > l { (&x[..l], &x[l..]) } else { (x, &x[c..]) };
+    let ninf = f32::NEG_INFINITY;
+    let v0 = if x0.len() == l { s.load(x0) } else { s.load_partial(x0, ninf) };
+    let v1 = s.load_partial(x1, ninf);
+    let m = s.hmax(s.max(v0, v1));
+    let mv = s.splat(m);
+    // Padding −∞ gives e^−∞ = 0.
+    let [e0, e1] = exp_n(s, [s.sub(v0, mv), s.sub(v1, mv)]);
+    let sum = s.reduce_sum(s.add(e0, e1));
+    let inv = s.splat(1.0 / sum);
+    let (o0, o1) = out.split_at_mut(x0.len());
+    if o0.len() == l {
+        s.store(o0, s.mul(e0, inv));
+    } else {
+        s.store_partial(o0, s.mul(e0, inv));
+    }
+    s.store_partial(o1, s.mul(e1, inv));
+    (m, sum)
+}
 
 // ANCHOR: softmax_v1
 /// v1: three passes, each a SIMD loop: max, exp-and-sum (storing the
@@ -135,6 +163,10 @@ fn online_stats<S: Simd>(s: S, x: &[f32]) -> (f32, f32) {
 #[inline(always)]
 pub(crate) fn softmax_rows_v1<S: Simd>(s: S, out: &mut [f32], x: &[f32], c: usize) {
     for (yr, xr) in out.chunks_exact_mut(c).zip(x.chunks_exact(c)) {
+        if c <= 2 * S::LANES {
+            short_row(s, yr, xr);
+            continue;
+        }
         let m = row_max(s, xr);
         let sum = row_exp_sum(s, Some(&mut *yr), xr, m);
         row_scale(s, yr, 1.0 / sum);
@@ -148,6 +180,10 @@ pub(crate) fn softmax_rows_v1<S: Simd>(s: S, out: &mut [f32], x: &[f32], c: usiz
 #[inline(always)]
 pub(crate) fn softmax_rows_v2<S: Simd>(s: S, out: &mut [f32], x: &[f32], c: usize) {
     for (yr, xr) in out.chunks_exact_mut(c).zip(x.chunks_exact(c)) {
+        if c <= 2 * S::LANES {
+            short_row(s, yr, xr);
+            continue;
+        }
         let (m, sum) = online_stats(s, xr);
         row_exp_scale(s, yr, xr, m, 1.0 / sum);
     }
@@ -205,7 +241,9 @@ pub(crate) fn softmax_xent_rows<S: Simd>(
     online: bool,
 ) {
     for (((pr, xr), l), &label) in p.chunks_exact_mut(c).zip(x.chunks_exact(c)).zip(loss.iter_mut()).zip(labels) {
-        let (m, sum) = if online {
+        let (m, sum) = if c <= 2 * S::LANES {
+            short_row(s, pr, xr)
+        } else if online {
             let (m, sum) = online_stats(s, xr);
             row_exp_scale(s, pr, xr, m, 1.0 / sum);
             (m, sum)

@@ -1,0 +1,72 @@
+//! One operation this chapter needs that chapter 0's [`Simd`] vocabulary
+//! does only slowly: the horizontal maximum of a register. `Simd::reduce_max`
+//! stores the lanes and folds them in scalar code (NaN-sticky); a softmax of
+//! short rows (C = 10) pays that once per row and it dominates. Here it is a
+//! few shuffles and `max` instructions per ISA.
+//!
+//! NaN: the result may ignore a NaN lane. The softmax kernels do not rely on
+//! it: a NaN logit makes its own e^(x − m) NaN, hence the sum and the whole
+//! row, as in the oracle.
+
+use foundations::simd::Simd;
+
+/// [`Simd`] plus a fast horizontal maximum.
+pub(crate) trait SimdExt: Simd {
+    /// The largest lane (a NaN lane may be ignored).
+    fn hmax(self, v: Self::V) -> f32;
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    use foundations::{Avx2Fma, Avx512};
+
+    use super::SimdExt;
+
+    impl SimdExt for Avx2Fma {
+        #[inline(always)]
+        fn hmax(self, v: __m256) -> f32 {
+            // 8 → 4 → 2 → 1 lanes by max with the upper half.
+            // SAFETY: self is an Avx2Fma token, so the CPU has AVX (and SSE3).
+            unsafe {
+                let h = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+                let h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+                let h = _mm_max_ss(h, _mm_movehdup_ps(h));
+                _mm_cvtss_f32(h)
+            }
+        }
+    }
+
+    impl SimdExt for Avx512 {
+        #[inline(always)]
+        fn hmax(self, v: __m512) -> f32 {
+            // 16 → 8 lanes, then as AVX2.
+            // SAFETY: self is an Avx512 token, so the CPU has AVX-512F (and AVX).
+            let half = unsafe {
+                _mm256_max_ps(
+                    _mm512_castps512_ps256(v),
+                    _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v))),
+                )
+            };
+            self.avx2().hmax(half)
+        }
+    }
+}
+
+#[cfg(target_arch = "aarch64")]
+mod arm {
+    use std::arch::aarch64::*;
+
+    use foundations::Neon;
+
+    use super::SimdExt;
+
+    impl SimdExt for Neon {
+        #[inline(always)]
+        fn hmax(self, v: float32x4_t) -> f32 {
+            // SAFETY: self is a Neon token, so the CPU has NEON.
+            unsafe { vmaxvq_f32(v) }
+        }
+    }
+}
