@@ -1,5 +1,11 @@
-//! One operation this chapter needs that chapter 0's [`Simd`] vocabulary
-//! does only slowly: the horizontal maximum of a register. `Simd::reduce_max`
+//! Two operations this chapter needs beyond chapter 0's [`Simd`] vocabulary.
+//!
+//! **ldexp** x·2^k over the whole range the exp needs (k in [−159, 128]):
+//! `pow2i` builds only normal powers, so the generic form uses two of them;
+//! AVX-512 does it in one instruction.
+//!
+//! **hmax**, the horizontal maximum of a register, which `Simd::reduce_max`
+//! does only slowly. `Simd::reduce_max`
 //! stores the lanes and folds them in scalar code (NaN-sticky); a softmax of
 //! short rows (C = 10) pays that once per row and it dominates. Here it is a
 //! few shuffles and `max` instructions per ISA.
@@ -10,10 +16,21 @@
 
 use foundations::simd::Simd;
 
-/// [`Simd`] plus a fast horizontal maximum.
+/// [`Simd`] plus a fast horizontal maximum and a wide-range ldexp.
 pub(crate) trait SimdExt: Simd {
     /// The largest lane (a NaN lane may be ignored).
     fn hmax(self, v: Self::V) -> f32;
+
+    /// x · 2^k for lanes holding integral k in [−254, 254], rounded once:
+    /// +∞ on overflow, subnormal or 0 on underflow. By default two factors
+    /// 2^j₁·2^j₂ with j₁ = round(k/2), each a normal number that `pow2i` can
+    /// build; AVX-512 has one instruction for it (`vscalefps`).
+    #[inline(always)]
+    fn ldexp(self, x: Self::V, k: Self::V) -> Self::V {
+        let j1 = self.round(self.mul(k, self.splat(0.5)));
+        let j2 = self.sub(k, j1);
+        self.mul(self.mul(x, self.pow2i(j1)), self.pow2i(j2))
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -50,6 +67,13 @@ mod x86 {
                 )
             };
             self.avx2().hmax(half)
+        }
+
+        #[inline(always)]
+        fn ldexp(self, x: __m512, k: __m512) -> __m512 {
+            // vscalefps: x · 2^floor(k), one rounding, IEEE overflow and underflow.
+            // SAFETY: self is an Avx512 token, so the CPU has AVX-512F.
+            unsafe { _mm512_scalef_ps(x, k) }
         }
     }
 }
