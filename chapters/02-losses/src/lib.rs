@@ -13,6 +13,17 @@
 //! | [`loss`] | MSE, MAE, binary and categorical cross-entropy (sparse, one-hot, fused), forward and backward |
 //! | [`kernels`] | [`LossKernels`]: f32 runs the SIMD kernels, f64 the oracles, through the same code |
 //! | [`layers`] | [`Softmax`], [`LogSoftmax`] layers and the [`SoftmaxCrossEntropy`] loss object |
+//! | [`bench()`], [`tour()`] | the rows of `ai-from-scratch bench losses`; the chapter's guided run |
+//!
+//! ## For later chapters
+//!
+//! Write a layer once over `T: LossKernels` and call the generic entry
+//! points: [`softmax::softmax_rows`], [`softmax::log_softmax_rows`],
+//! [`softmax::log_sum_exp_rows`], [`softmax::softmax_rows_backward`],
+//! [`softmax::log_softmax_rows_backward`] (all (N, C) row-major, backward
+//! accumulates), [`LossKernels::exp_slice`]; f32 runs SIMD on the active
+//! ISA, f64 the oracle. [`exp::exp_slice`] / [`exp::exp_slice_on`] are the
+//! f32 exp itself; [`loss`] has every loss with its backward.
 //!
 //! ## Shape legend
 //!

@@ -9,7 +9,7 @@
 //! ```
 //!
 //! 2^k is free (write k + 127 into the exponent bits), and on the small
-//! interval a degree-7 polynomial reaches f32 accuracy. See [`simd`] for the
+//! interval a degree-7 polynomial reaches f32 accuracy. See `exp/simd.rs` for the
 //! steps and [`exp_f32`] for the same algorithm on one number.
 //!
 //! **Accuracy** (measured by `examples/figures.rs` over *every* f32 in

@@ -87,11 +87,7 @@ pub(crate) fn exp_n<S: Simd, const K: usize>(s: S, x: [S::V; K]) -> [S::V; K] {
         er[i] = s.add(s.fma(p, r2[i], r[i]), s.splat(1.0));
     }
     // 4. Multiply by 2^k: two normal factors 2^j1 · 2^j2 (one instruction on AVX-512).
-    let mut y = er;
-    for i in 0..K {
-        y[i] = s.ldexp(er[i], k[i]);
-    }
-    y
+    s.ldexp(er, k)
 }
 
 /// e^x lane by lane, one register.
