@@ -33,29 +33,43 @@ fn row_max<S: Simd>(s: S, x: &[f32]) -> f32 {
 }
 
 /// Σⱼ e^(xⱼ − m), storing each term in `out` when given. out, x: (C)
+/// Four registers per step, their exps interleaved (see `exp::simd::exp_n`).
 #[inline(always)]
 fn row_exp_sum<S: Simd>(s: S, mut out: Option<&mut [f32]>, x: &[f32], m: f32) -> f32 {
     let l = S::LANES;
     let mv = s.splat(m);
-    let mut acc = [s.zero(); 2];
+    let mut acc = [s.zero(); 4];
     let mut j = 0;
-    while j + l <= x.len() {
-        let e = exp_v(s, s.sub(s.load(&x[j..]), mv));
-        if let Some(o) = &mut out {
-            s.store(&mut o[j..], e);
+    while j + 4 * l <= x.len() {
+        let mut v = [s.zero(); 4];
+        for (u, vu) in v.iter_mut().enumerate() {
+            *vu = s.sub(s.load(&x[j + u * l..]), mv);
         }
-        acc[(j / l) & 1] = s.add(acc[(j / l) & 1], e);
+        let e = exp_n(s, v);
+        for u in 0..4 {
+            if let Some(o) = &mut out {
+                s.store(&mut o[j + u * l..], e[u]);
+            }
+            acc[u] = s.add(acc[u], e[u]);
+        }
+        j += 4 * l;
+    }
+    while j < x.len() {
+        // Padding −∞ gives e^−∞ = 0: it adds nothing to the sum.
+        let full = j + l <= x.len();
+        let v = if full { s.load(&x[j..]) } else { s.load_partial(&x[j..], f32::NEG_INFINITY) };
+        let e = exp_v(s, s.sub(v, mv));
+        if let Some(o) = &mut out {
+            if full {
+                s.store(&mut o[j..], e);
+            } else {
+                s.store_partial(&mut o[j..], e);
+            }
+        }
+        acc[1] = s.add(acc[1], e);
         j += l;
     }
-    if j < x.len() {
-        // Padding −∞ gives e^−∞ = 0: it adds nothing to the sum.
-        let e = exp_v(s, s.sub(s.load_partial(&x[j..], f32::NEG_INFINITY), mv));
-        if let Some(o) = &mut out {
-            s.store_partial(&mut o[j..], e);
-        }
-        acc[0] = s.add(acc[0], e);
-    }
-    s.reduce_sum(s.add(acc[0], acc[1]))
+    s.reduce_sum(s.add(s.add(acc[0], acc[1]), s.add(acc[2], acc[3])))
 }
 
 /// out = out · a. out: (C)
@@ -74,18 +88,30 @@ fn row_scale<S: Simd>(s: S, out: &mut [f32], a: f32) {
     }
 }
 
-/// out = e^(x − m) · a. out, x: (C)
+/// out = e^(x − m) · a. out, x: (C). Four registers per step.
 #[inline(always)]
 fn row_exp_scale<S: Simd>(s: S, out: &mut [f32], x: &[f32], m: f32, a: f32) {
+    let l = S::LANES;
     let (mv, av) = (s.splat(m), s.splat(a));
-    let mut os = out.chunks_exact_mut(S::LANES);
-    let mut xs = x.chunks_exact(S::LANES);
-    for (oc, xc) in (&mut os).zip(&mut xs) {
-        s.store(oc, s.mul(exp_v(s, s.sub(s.load(xc), mv)), av));
+    let mut j = 0;
+    while j + 4 * l <= x.len() {
+        let mut v = [s.zero(); 4];
+        for (u, vu) in v.iter_mut().enumerate() {
+            *vu = s.sub(s.load(&x[j + u * l..]), mv);
+        }
+        let e = exp_n(s, v);
+        for (u, eu) in e.into_iter().enumerate() {
+            s.store(&mut out[j + u * l..], s.mul(eu, av));
+        }
+        j += 4 * l;
     }
-    let (ot, xt) = (os.into_remainder(), xs.remainder());
-    if !ot.is_empty() {
-        s.store_partial(ot, s.mul(exp_v(s, s.sub(s.load_partial(xt, 0.0), mv)), av));
+    while j < x.len() {
+        if j + l <= x.len() {
+            s.store(&mut out[j..], s.mul(exp_v(s, s.sub(s.load(&x[j..]), mv)), av));
+        } else {
+            s.store_partial(&mut out[j..], s.mul(exp_v(s, s.sub(s.load_partial(&x[j..], 0.0), mv)), av));
+        }
+        j += l;
     }
 }
 
@@ -105,11 +131,9 @@ fn online_stats<S: Simd>(s: S, x: &[f32]) -> (f32, f32) {
     for xc in &mut xs {
         let v = [s.load(xc), s.load(&xc[l..]), s.load(&xc[2 * l..]), s.load(&xc[3 * l..])];
         let mb = s.max(s.max(m, s.max(v[0], v[1])), s.max(v[2], v[3]));
-        let mut e = s.mul(d, exp_v(s, s.sub(m, mb)));
-        for vu in v {
-            e = s.add(e, exp_v(s, s.sub(vu, mb)));
-        }
-        d = e;
+        // The rescale factor and the four blocks' exps, interleaved.
+        let e = exp_n(s, [s.sub(m, mb), s.sub(v[0], mb), s.sub(v[1], mb), s.sub(v[2], mb), s.sub(v[3], mb)]);
+        d = s.add(s.fma(d, e[0], e[1]), s.add(s.add(e[2], e[3]), e[4]));
         m = mb;
     }
     // The rest, one register at a time (the tail padded with −∞).
