@@ -36,8 +36,12 @@ pub fn tour(w: &mut dyn Write) -> Result<()> {
     let mut out = vec![0.0f32; xs.len()];
     exp::exp_slice(&mut out, &xs)?;
     let worst = xs.iter().zip(&out).map(|(&x, &g)| ulp_error(g, (x as f64).exp())).fold(0.0, f64::max);
-    writeln!(w, "  exp on {isa}: worst error over 100 000 points in [-87, 88]: {worst} ulp (bound {})", exp::MAX_ULP)
-        .map_err(io)?;
+    writeln!(
+        w,
+        "  exp on {isa}: worst error over 100 000 points in [-87, 88]: {worst:.2} ulp (bound {})",
+        exp::MAX_ULP
+    )
+    .map_err(io)?;
 
     // 3. Gradient check of the fused softmax + cross-entropy.
     let (n, c) = (3, 4);
