@@ -5,6 +5,7 @@
 //! |---|---|---|---|
 //! | 0 | `chapter-0` | [`foundations`] | 2.1 parallel compute: SIMD, GEMM, gradient checking |
 //! | 1 | `chapter-1` | [`gradient_descent`] | 2.2, 2.3, 2.5 gradient descent, hyperparameters, optimizers |
+//! | 2 | `chapter-2` | [`losses`] | 2.4 loss functions, softmax, a vectorized exp |
 //! | 5 | `chapter-5` | [`attention`] | 3.3 scaled dot-product attention, encoder and decoder |
 
 use std::io::Write;
@@ -14,6 +15,7 @@ pub use foundations;
 use foundations::Result;
 use foundations::report::BenchRow;
 pub use gradient_descent;
+pub use losses;
 
 /// One chapter as the CLI sees it.
 pub struct Chapter {
@@ -45,6 +47,13 @@ pub fn chapters() -> Vec<Chapter> {
             aliases: &["gradient_descent", "optim", "optimizers"],
             tour: gradient_descent::tour,
             bench: gradient_descent::bench,
+        },
+        Chapter {
+            number: 2,
+            title: "loss functions, softmax and a vectorized exp",
+            aliases: &["losses", "loss", "softmax", "exp"],
+            tour: losses::tour,
+            bench: losses::bench,
         },
         Chapter {
             number: 5,
