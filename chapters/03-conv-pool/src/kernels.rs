@@ -3,7 +3,6 @@
 //! oracles (and im2col over the oracle GEMM), so a layer written once over
 //! `T: Kernels` trains in f32 and is gradient-checked in f64.
 
-use foundations::gemm::gemm;
 use foundations::{Isa, Real, Result};
 
 use crate::conv2d::{self, Conv2dDims, Rung, im2col};
@@ -47,7 +46,8 @@ impl Kernels for f32 {
         dy: &[f32],
         d: &Conv2dDims,
     ) -> Result<()> {
-        im2col::conv2d_backward(gemm, dx, dk, db, x, k, dy, d)
+        let isa = Isa::active();
+        conv2d::conv2d_backward_on(Rung::best(isa, d), isa, dx, dk, db, x, k, dy, d)
     }
     fn max_pool2d_fast(y: &mut [f32], x: &[f32], d: &PoolDims) -> Result<()> {
         pool::max_pool2d_forward_on(Isa::active(), y, x, d)

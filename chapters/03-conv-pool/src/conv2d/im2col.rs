@@ -172,3 +172,30 @@ pub fn conv2d_backward<T: Real>(
     Ok(())
 }
 // ANCHOR_END: conv2d_im2col_backward
+
+/// dx only, through dcols = dY · Kmatᵀ and col2im. ACCUMULATES dx.
+pub fn conv2d_backward_dx<T: Real>(
+    gemm: impl GemmFn<T>,
+    dx: &mut [T],
+    k: &[T],
+    dy: &[T],
+    d: &Conv2dDims,
+) -> Result<()> {
+    let (m, kk, f) = (d.m(), d.k(), d.f);
+    let mb = block_rows(d);
+    let mut cols = vec![T::zero(); mb.min(m) * kk];
+    let kmat = MatRef::new(k, kk, f)?;
+    for m0 in (0..m).step_by(mb) {
+        let m1 = (m0 + mb).min(m);
+        let cols = &mut cols[..(m1 - m0) * kk];
+        gemm(
+            MatMut::new(cols, m1 - m0, kk)?,
+            T::one(),
+            MatRef::new(&dy[m0 * f..m1 * f], m1 - m0, f)?,
+            kmat.t(),
+            T::zero(),
+        )?;
+        col2im(dx, cols, d, m0, m1);
+    }
+    Ok(())
+}

@@ -47,14 +47,21 @@ mod neon;
 
 pub use dims::{Conv2dDims, Padding};
 
-use foundations::gemm::gemm_on;
+use foundations::gemm::{MatMut, MatRef, gemm_on};
 use foundations::{Isa, Result, Token};
 
 use crate::Kernels;
 
 /// The direct kernel (v2) is chosen up to this many input channels; above
-/// it, im2col's rows are long enough for the GEMM to win.
-pub const DIRECT_MAX_C: usize = 4;
+/// it, im2col + GEMM (v1).
+///
+/// The issue planned v2 for few channels only, expecting the GEMM to win
+/// once im2col's rows are long (K = 9·C). Measured with chapter 0's GEMM as
+/// it stands (`v1_simd_ikj`, an AXPY loop, ~10% of peak), v2 wins on every
+/// layer of the seed CNN, forward and backward (see the bench table), so
+/// the limit is "no limit" until a packed GEMM kernel lands; re-measure
+/// then and lower it if v1 wins (`ai-from-scratch bench conv`).
+pub const DIRECT_MAX_C: usize = usize::MAX;
 
 /// A rung of the convolution ladder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,7 +87,10 @@ impl Rung {
         }
     }
 
-    /// The rung the dispatcher picks on `isa` for these dims.
+    /// The rung the dispatcher picks on `isa` for these dims: v2 up to
+    /// [`DIRECT_MAX_C`] input channels, v1 above, the oracle GEMM on scalar.
+    // The comparison is always true while DIRECT_MAX_C is usize::MAX (see its note).
+    #[allow(clippy::absurd_extreme_comparisons)]
     pub fn best(isa: Isa, d: &Conv2dDims) -> Rung {
         if isa != Isa::Scalar && d.c <= DIRECT_MAX_C { Rung::V2Direct } else { Rung::V1Im2colGemm }
     }
@@ -166,8 +176,10 @@ pub fn conv2d_forward_on(
     }
 }
 
-/// [`conv2d_backward`] in f32 on a chosen rung and ISA. `V2Direct` has no
-/// backward of its own and runs `V1Im2colGemm`.
+/// [`conv2d_backward`] in f32 on a chosen rung and ISA. `V2Direct` runs
+/// the direct dk kernel, and dx as the full correlation of dy with the
+/// rotated kernel through the direct forward kernel (stride 1; with a
+/// larger stride dx comes from im2col's col2im).
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_backward_on(
     rung: Rung,
@@ -190,9 +202,10 @@ pub fn conv2d_backward_on(
             }
             Ok(())
         }
-        Rung::V1Im2colGemm | Rung::V2Direct => {
+        Rung::V1Im2colGemm => {
             im2col::conv2d_backward(|c, al, a, bm, be| gemm_on(isa, c, al, a, bm, be), dx, dk, db, x, k, dy, d)
         }
+        Rung::V2Direct => direct_backward(isa, dx, dk, db, x, k, dy, d),
     }
 }
 
@@ -258,6 +271,88 @@ fn pad_input(x: &[f32], d: &Conv2dDims) -> (Option<Vec<f32>>, Conv2dDims) {
         }
     }
     (Some(xp), Conv2dDims { h: hp, w: wp, pad_top: 0, pad_left: 0, ..*d })
+}
+
+/// Chapter 0's GEMM on a given ISA, as a [`im2col::GemmFn`].
+fn gemm_fn(isa: Isa) -> impl im2col::GemmFn<f32> + Copy {
+    move |c: MatMut<'_, f32>, alpha: f32, a: MatRef<'_, f32>, b: MatRef<'_, f32>, beta: f32| {
+        gemm_on(isa, c, alpha, a, b, beta)
+    }
+}
+
+/// The v2 backward: dk by the direct dk kernel, db by a column sum, dx by
+/// the rotated-kernel identity (stride 1) or col2im (stride > 1).
+#[allow(clippy::too_many_arguments)]
+fn direct_backward(
+    isa: Isa,
+    dx: Option<&mut [f32]>,
+    dk: &mut [f32],
+    db: &mut [f32],
+    x: &[f32],
+    k: &[f32],
+    dy: &[f32],
+    d: &Conv2dDims,
+) -> Result<()> {
+    let token = isa.token("conv2d_backward")?;
+    let gemm = gemm_fn(isa);
+    if isa == Isa::Scalar {
+        return im2col::conv2d_backward(gemm, dx, dk, db, x, k, dy, d);
+    }
+    let fp = d.f.next_multiple_of(2 * token_lanes(token));
+    // forward: y[m, f] = b[f] + Σ_r cols[m, r]·k[r, f]
+    // ⇒ dk[r, f] += Σ_m cols[m, r]·dy[m, f], computed directly from x.
+    let (xp, dp) = pad_input(x, d);
+    let xs = xp.as_deref().unwrap_or(x);
+    let mut dyp = vec![0.0f32; d.m() * fp];
+    for (dst, src) in dyp.chunks_exact_mut(fp).zip(dy.chunks_exact(d.f)) {
+        dst[..d.f].copy_from_slice(src);
+    }
+    let mut dkp = vec![0.0f32; d.k() * fp];
+    match token {
+        #[cfg(target_arch = "x86_64")]
+        Token::Avx2Fma(t) => avx2_fma::conv2d_direct_dk(t, &mut dkp, xs, &dyp, fp, &dp),
+        #[cfg(target_arch = "x86_64")]
+        Token::Avx512(t) => avx512::conv2d_direct_dk(t, &mut dkp, xs, &dyp, fp, &dp),
+        #[cfg(target_arch = "aarch64")]
+        Token::Neon(t) => neon::conv2d_direct_dk(t, &mut dkp, xs, &dyp, fp, &dp),
+        Token::Scalar => unreachable!("handled above"),
+    }
+    for (dst, src) in dk.chunks_exact_mut(d.f).zip(dkp.chunks_exact(fp)) {
+        for (a, &g) in dst.iter_mut().zip(src) {
+            *a += g;
+        }
+    }
+    // ⇒ db[f] += Σ_m dy[m, f]
+    for row in dy.chunks_exact(d.f) {
+        for (a, &g) in db.iter_mut().zip(row) {
+            *a += g;
+        }
+    }
+    let Some(dx) = dx else { return Ok(()) };
+    if d.sh != 1 || d.sw != 1 {
+        return im2col::conv2d_backward_dx(gemm, dx, k, dy, d);
+    }
+    // ⇒ dx = full correlation of dy with rot180(k): pad dy by KH−1−PT rows
+    //   above and KW−1−PL columns left (and enough below/right for an H×W
+    //   result), then run the forward kernel with F and C swapped.
+    let (top, left) = (d.kh - 1 - d.pad_top, d.kw - 1 - d.pad_left);
+    let (hp, wp) = (d.h + d.kh - 1, d.w + d.kw - 1);
+    let mut dypad = vec![0.0f32; d.n * hp * wp * d.f];
+    for n in 0..d.n {
+        for oy in 0..d.oh {
+            let src = ((n * d.oh + oy) * d.ow) * d.f;
+            let dst = ((n * hp + oy + top) * wp + left) * d.f;
+            dypad[dst..dst + d.ow * d.f].copy_from_slice(&dy[src..src + d.ow * d.f]);
+        }
+    }
+    let full = Conv2dDims::new(d.n, (hp, wp, d.f), (d.kh, d.kw), d.c, (1, 1), Padding::Valid)?;
+    let rot = rotate_180(k, d.kh, d.kw, d.c, d.f);
+    let mut tmp = vec![0.0f32; d.x_len()];
+    direct(token, &mut tmp, &dypad, &rot, &vec![0.0; d.c], &full)?;
+    for (a, &g) in dx.iter_mut().zip(&tmp) {
+        *a += g;
+    }
+    Ok(())
 }
 
 // ANCHOR: rotate_180

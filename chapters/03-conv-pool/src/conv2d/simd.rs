@@ -113,3 +113,89 @@ pub(crate) fn conv2d_direct<S: Simd>(
     }
 }
 // ANCHOR_END: conv2d_direct
+
+/// Output pixels per block of the dk kernel: the block's dy rows
+/// (MB·FP floats, 32 KiB for FP = 64) stay in L1/L2 while every tile of dk
+/// walks them.
+pub(crate) const MB: usize = 128;
+
+/// Rows of dk (taps (i, j, c)) per register tile of the dk kernel.
+pub(crate) const R: usize = 4;
+
+/// One dk tile: rows r0 .. r0+NR of dk (as a (KH·KW·C) × FP matrix),
+/// filters f0 .. f0+2·LANES, accumulated over the block's output pixels.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn dk_tile<S: Simd, const NR: usize>(
+    s: S,
+    dkp: &mut [f32],
+    x: &[f32],
+    dyp: &[f32],
+    fp: usize,
+    xoff: &[usize],
+    roff: &[usize],
+    m0: usize,
+    r0: usize,
+    f0: usize,
+) {
+    let l = S::LANES;
+    let mut acc: [[S::V; 2]; NR] =
+        std::array::from_fn(|q| [s.load(&dkp[(r0 + q) * fp + f0..]), s.load(&dkp[(r0 + q) * fp + f0 + l..])]);
+    let ro: [usize; NR] = std::array::from_fn(|q| roff[r0 + q]);
+    for (mi, &base) in xoff.iter().enumerate() {
+        let g = &dyp[(m0 + mi) * fp + f0..][..2 * l];
+        let (g0, g1) = (s.load(g), s.load(&g[l..]));
+        for q in 0..NR {
+            let xv = s.splat(x[base + ro[q]]);
+            acc[q][0] = s.fma(xv, g0, acc[q][0]);
+            acc[q][1] = s.fma(xv, g1, acc[q][1]);
+        }
+    }
+    for (q, a) in acc.iter().enumerate() {
+        s.store(&mut dkp[(r0 + q) * fp + f0..], a[0]);
+        s.store(&mut dkp[(r0 + q) * fp + f0 + l..], a[1]);
+    }
+}
+
+// ANCHOR: conv2d_direct_dk
+/// dk += Σ_{n,oy,ox} x[n, oy·SH+i, ox·SW+j, c] · dy[n,oy,ox,f], direct.
+/// x: (N, H, W, C) already padded (d has no padding)  dyp: (N·OH·OW, FP)
+/// zero-padded filters  dkp: (KH·KW·C, FP), ACCUMULATED.
+///
+/// Each dk row r = (i, j, c) reads x at a fixed offset `roff[r]` from the
+/// output pixel's window corner `xoff[m]`, so a tile of R rows × 2 registers
+/// of filters stays in registers while the block's pixels stream by:
+/// 2 loads of dy and R broadcasts of x feed 2·R FMAs.
+#[inline(always)]
+pub(crate) fn conv2d_direct_dk<S: Simd>(s: S, dkp: &mut [f32], x: &[f32], dyp: &[f32], fp: usize, d: &Conv2dDims) {
+    let l = S::LANES;
+    let rows = d.kh * d.kw * d.c;
+    let roff: Vec<usize> = (0..rows)
+        .map(|r| {
+            let (tap, c) = (r / d.c, r % d.c);
+            ((tap / d.kw) * d.w + tap % d.kw) * d.c + c
+        })
+        .collect();
+    let m_total = d.n * d.oh * d.ow;
+    let mut xoff = Vec::with_capacity(MB);
+    for m0 in (0..m_total).step_by(MB) {
+        let m1 = (m0 + MB).min(m_total);
+        xoff.clear();
+        xoff.extend((m0..m1).map(|m| {
+            let (ox, oy, n) = (m % d.ow, (m / d.ow) % d.oh, m / (d.ow * d.oh));
+            ((n * d.h + oy * d.sh) * d.w + ox * d.sw) * d.c
+        }));
+        for f0 in (0..fp).step_by(2 * l) {
+            let mut r0 = 0;
+            while r0 + R <= rows {
+                dk_tile::<S, R>(s, dkp, x, dyp, fp, &xoff, &roff, m0, r0, f0);
+                r0 += R;
+            }
+            while r0 < rows {
+                dk_tile::<S, 1>(s, dkp, x, dyp, fp, &xoff, &roff, m0, r0, f0);
+                r0 += 1;
+            }
+        }
+    }
+}
+// ANCHOR_END: conv2d_direct_dk
