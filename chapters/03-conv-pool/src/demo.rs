@@ -131,22 +131,19 @@ fn bench_pool(rows: &mut Vec<BenchRow>, budget: f64) -> Result<()> {
         // Backward: read x and dy, read and write dx.
         let mut dx = vec![0.0f32; d.x_len()];
         let bytes = 4.0 * (3 * d.x_len() + d.y_len()) as f64;
-        let t = measure(budget, || {
-            pool::max_pool2d_backward(&mut dx, &x, &y, &d).ok();
-            black_box(&dx);
-        });
-        rows.push(BenchRow::new("max_pool_backward", "v0_argmax_scan", &shape, Work::Bytes(bytes), t.best));
-        let t = measure(budget, || {
-            pool::avg_pool2d_backward(&mut dx, &y, &d).ok();
-            black_box(&dx);
-        });
-        rows.push(BenchRow::new(
-            "avg_pool_backward",
-            format!("v1_simd_{}", Isa::active()),
-            &shape,
-            Work::Bytes(bytes),
-            t.best,
-        ));
+        for isa in [Isa::Scalar, Isa::active()] {
+            let rung = if isa == Isa::Scalar { "v0_naive".to_string() } else { format!("v1_simd_{isa}") };
+            let t = measure(budget, || {
+                pool::max_pool2d_backward_on(isa, &mut dx, &x, &y, &d).ok();
+                black_box(&dx);
+            });
+            rows.push(BenchRow::new("max_pool_backward", &rung, &shape, Work::Bytes(bytes), t.best));
+            let t = measure(budget, || {
+                pool::avg_pool2d_backward_on(isa, &mut dx, &y, &d).ok();
+                black_box(&dx);
+            });
+            rows.push(BenchRow::new("avg_pool_backward", &rung, &shape, Work::Bytes(bytes), t.best));
+        }
     }
     Ok(())
 }

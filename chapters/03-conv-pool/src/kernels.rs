@@ -26,6 +26,8 @@ pub trait Kernels: Real {
     ) -> Result<()>;
     /// Max pooling forward. Overwrites y.
     fn max_pool2d_fast(y: &mut [Self], x: &[Self], d: &PoolDims) -> Result<()>;
+    /// Max pooling backward (first arg-max). ACCUMULATES dx.
+    fn max_pool2d_backward_fast(dx: &mut [Self], x: &[Self], dy: &[Self], d: &PoolDims) -> Result<()>;
     /// Average pooling forward. Overwrites y.
     fn avg_pool2d_fast(y: &mut [Self], x: &[Self], d: &PoolDims) -> Result<()>;
     /// Average pooling backward. ACCUMULATES dx.
@@ -52,6 +54,9 @@ impl Kernels for f32 {
     fn max_pool2d_fast(y: &mut [f32], x: &[f32], d: &PoolDims) -> Result<()> {
         pool::max_pool2d_forward_on(Isa::active(), y, x, d)
     }
+    fn max_pool2d_backward_fast(dx: &mut [f32], x: &[f32], dy: &[f32], d: &PoolDims) -> Result<()> {
+        pool::max_pool2d_backward_on(Isa::active(), dx, x, dy, d)
+    }
     fn avg_pool2d_fast(y: &mut [f32], x: &[f32], d: &PoolDims) -> Result<()> {
         pool::avg_pool2d_forward_on(Isa::active(), y, x, d)
     }
@@ -77,6 +82,10 @@ impl Kernels for f64 {
     }
     fn max_pool2d_fast(y: &mut [f64], x: &[f64], d: &PoolDims) -> Result<()> {
         pool::naive::max_pool2d_forward(y, x, d);
+        Ok(())
+    }
+    fn max_pool2d_backward_fast(dx: &mut [f64], x: &[f64], dy: &[f64], d: &PoolDims) -> Result<()> {
+        pool::naive::max_pool2d_backward(dx, x, dy, d);
         Ok(())
     }
     fn avg_pool2d_fast(y: &mut [f64], x: &[f64], d: &PoolDims) -> Result<()> {

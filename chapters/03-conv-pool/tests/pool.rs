@@ -58,6 +58,25 @@ per_isa! {
             // exact in practice; the margin covers FMA contraction.
             assert_close(dx.inner(), &want, 1e-6, "avg dx");
             dx.assert_intact("avg dx");
+            // Max backward: grid values tie often (129 levels), so this also
+            // checks the first-in-scan-order rule; then again with NaNs in x.
+            let mut x = x;
+            for round in 0..2 {
+                let mut want = dx0.clone();
+                naive::max_pool2d_backward(&mut want, &x, &dy, &d);
+                let mut dx = Canary::with_values(&dx0, off);
+                pool::max_pool2d_backward_on(isa, dx.inner_mut(), &x, &dy, &d).unwrap();
+                assert_close(dx.inner(), &want, 0.0, &format!("max dx, round {round}"));
+                dx.assert_intact("max dx");
+                let mut want = vec![0.0; d.y_len()];
+                naive::max_pool2d_forward(&mut want, &x, &d);
+                let mut y = vec![0.0; d.y_len()];
+                pool::max_pool2d_forward_on(isa, &mut y, &x, &d).unwrap();
+                assert_close(&y, &want, 0.0, "max y with NaN");
+                for v in x.iter_mut().step_by(7) {
+                    *v = f32::NAN;
+                }
+            }
             Ok(())
         });
     }

@@ -15,8 +15,7 @@
 //! forward stores no indices.
 //!
 //! Rungs: `v0_naive` ([`naive`]) and `v1_simd` (LANES channels per
-//! register; max pooling's backward is the arg-max scan of the oracle for
-//! every type: it moves one value per output).
+//! register, forward and backward, the same tie rule).
 
 pub mod naive;
 pub(crate) mod simd;
@@ -28,7 +27,7 @@ mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 
-use foundations::{Isa, Real, Result, Token, ensure_shape, ensure_value};
+use foundations::{Isa, Result, Token, ensure_shape, ensure_value};
 
 use crate::Kernels;
 
@@ -111,13 +110,12 @@ pub fn max_pool2d_forward<T: Kernels>(y: &mut [T], x: &[T], d: &PoolDims) -> Res
 
 /// Max pooling backward: dy to the first arg-max of each window. ACCUMULATES dx.
 /// dx, x: (N, H, W, C)  dy: (N, OH, OW, C).
-pub fn max_pool2d_backward<T: Real>(dx: &mut [T], x: &[T], dy: &[T], d: &PoolDims) -> Result<()> {
+pub fn max_pool2d_backward<T: Kernels>(dx: &mut [T], x: &[T], dy: &[T], d: &PoolDims) -> Result<()> {
     d.check(
         "max_pool2d_backward",
         &[("x", x.len(), d.x_len()), ("dx", dx.len(), d.x_len()), ("dy", dy.len(), d.y_len())],
     )?;
-    naive::max_pool2d_backward(dx, x, dy, d);
-    Ok(())
+    T::max_pool2d_backward_fast(dx, x, dy, d)
 }
 
 /// Average pooling forward, fastest path for `T`.
@@ -164,5 +162,15 @@ pub fn avg_pool2d_forward_on(isa: Isa, y: &mut [f32], x: &[f32], d: &PoolDims) -
 pub fn avg_pool2d_backward_on(isa: Isa, dx: &mut [f32], dy: &[f32], d: &PoolDims) -> Result<()> {
     d.check("avg_pool2d_backward", &[("dx", dx.len(), d.x_len()), ("dy", dy.len(), d.y_len())])?;
     dispatch!(isa, "avg_pool2d_backward", naive::avg_pool2d_backward, avg_pool2d_backward(dx, dy, d));
+    Ok(())
+}
+
+/// [`max_pool2d_backward`] in f32 on a given ISA. ACCUMULATES dx.
+pub fn max_pool2d_backward_on(isa: Isa, dx: &mut [f32], x: &[f32], dy: &[f32], d: &PoolDims) -> Result<()> {
+    d.check(
+        "max_pool2d_backward",
+        &[("x", x.len(), d.x_len()), ("dx", dx.len(), d.x_len()), ("dy", dy.len(), d.y_len())],
+    )?;
+    dispatch!(isa, "max_pool2d_backward", naive::max_pool2d_backward, max_pool2d_backward(dx, x, dy, d));
     Ok(())
 }

@@ -95,3 +95,47 @@ pub(crate) fn avg_pool2d_backward<S: Simd>(s: S, dx: &mut [f32], dy: &[f32], d: 
         }
     }
 }
+
+// ANCHOR: max_pool_backward_simd
+/// Max pooling backward, LANES channels at a time: dy goes to the FIRST
+/// arg-max of each window in scan order (the oracle's rule, NaN included).
+/// ACCUMULATES dx. dx, x: (N, H, W, C)  dy: (N, OH, OW, C).
+///
+/// The window maximum m is recomputed; then the positions are visited in
+/// scan order with the gradient g still "in hand": where x is the maximum
+/// (x ≥ m, since x ≤ m everywhere; or x NaN when m is NaN) dx receives g
+/// and the hand is emptied, so a tie later in the window gets nothing.
+#[inline(always)]
+pub(crate) fn max_pool2d_backward<S: Simd>(s: S, dx: &mut [f32], x: &[f32], dy: &[f32], d: &PoolDims) {
+    let l = S::LANES;
+    let (zero, one, half) = (s.zero(), s.splat(1.0), s.splat(0.5));
+    for (p, g) in dy.chunks_exact(d.c).enumerate() {
+        let (ox, oy, n) = (p % d.ow, (p / d.ow) % d.oh, p / (d.ow * d.oh));
+        for c0 in (0..d.c).step_by(l) {
+            let len = (d.c - c0).min(l);
+            let m = window(s, x, d, n, oy, ox, c0, len, f32::NEG_INFINITY, |a, v| s.max(a, v));
+            let mut hand = if len == l { s.load(&g[c0..]) } else { s.load_partial(&g[c0..c0 + len], 0.0) };
+            for i in 0..d.ph {
+                let row = ((n * d.h + oy * d.sh + i) * d.w + ox * d.sw) * d.c + c0;
+                for j in 0..d.pw {
+                    let at = row + j * d.c;
+                    let xv =
+                        if len == l { s.load(&x[at..]) } else { s.load_partial(&x[at..at + len], f32::NEG_INFINITY) };
+                    // hit = 1 where this x is the window's maximum, else 0.
+                    let hit = s.select_nan(m, s.select_nan(xv, one, zero), s.select_lt(xv, m, zero, one));
+                    let give = s.select_lt(half, hit, hand, zero);
+                    hand = s.select_lt(half, hit, zero, hand);
+                    let dst = &mut dx[at..];
+                    if len == l {
+                        let v = s.add(s.load(dst), give);
+                        s.store(dst, v);
+                    } else {
+                        let v = s.add(s.load_partial(&dst[..len], 0.0), give);
+                        s.store_partial(&mut dst[..len], v);
+                    }
+                }
+            }
+        }
+    }
+}
+// ANCHOR_END: max_pool_backward_simd
