@@ -64,9 +64,6 @@ fn bench_conv(rows: &mut Vec<BenchRow>, i: usize, budget: f64) -> Result<()> {
                 black_box(&y);
             });
             rows.push(BenchRow::new(format!("{name}_forward"), rung.name(), shape(&d), Work::Flops(d.flops()), t.best));
-            if rung == Rung::V2Direct {
-                continue; // v2's backward is v1's
-            }
             let t = measure(budget, || {
                 let dxs = if need_dx { Some(dx.as_mut_slice()) } else { None };
                 conv2d::conv2d_backward_on(rung, isa, dxs, &mut dk, &mut db, &x, &k, &dy, &d).ok();

@@ -7,15 +7,18 @@
 //! a tile of the output in registers instead:
 //!
 //! ```text
-//!   P = 4 output pixels (ox .. ox+3) × 2 registers of filters (f0 .. f0+2·LANES)
+//!   P output pixels (m .. m+P, any rows) × 2 registers of filters (f0 .. f0+2·LANES)
 //!   for each tap (i, j, c):
-//!       w0, w1 = k[i, j, c, f0 ..]            2 loads, shared by the 4 pixels
-//!       for p in 0..4:
-//!           xv = splat(x[n, oy·SH+i, (ox+p)·SW+j, c])   1 broadcast
-//!           acc[p][0] += xv·w0;  acc[p][1] += xv·w1     2 FMAs
+//!       w0, w1 = k[i, j, c, f0 ..]            2 loads, shared by the P pixels
+//!       for p in 0..P:
+//!           xv = splat(x[window of pixel m+p, tap (i, j), c])   1 broadcast
+//!           acc[p][0] += xv·w0;  acc[p][1] += xv·w1             2 FMAs
 //! ```
 //!
-//! 8 independent accumulators hide the FMA latency; 8 FMAs cost 2 + 4 loads.
+//! 2·P independent accumulators hide the FMA latency (P = 4 on AVX2 and
+//! NEON, 8 on AVX-512's 32 registers); 2·P FMAs cost 2 + P loads. The
+//! pixels of a tile are consecutive in the flattened (n, oy, ox) order, so
+//! a 3×3 output (the seed's third layer) still fills whole tiles.
 //! The kernel works on an input that needs no padding (the dispatcher pads
 //! a copy for "same") and a kernel whose F is padded with zeros to a whole
 //! number of register pairs `FP` (so its loads never need a tail), but it
@@ -25,10 +28,10 @@ use foundations::simd::Simd;
 
 use super::Conv2dDims;
 
-/// Output pixels per register tile.
-pub(crate) const P: usize = 4;
-
-/// One tile: `NP` (≤ P) output pixels starting at `ox`, filters f0..f0+2·LANES.
+/// One tile: `NP` output pixels m0 .. m0+NP (flattened over n, oy, ox, so
+/// a tile may span rows and images), filters f0 .. f0+2·LANES.
+/// `xb[p]`: where pixel p's window starts in x; `toff[t]`: where tap
+/// t = (i, j) sits inside a window.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn tile<S: Simd, const NP: usize>(
@@ -39,34 +42,31 @@ fn tile<S: Simd, const NP: usize>(
     bp: &[f32],
     fp: usize,
     d: &Conv2dDims,
-    n: usize,
-    oy: usize,
-    ox: usize,
+    xb: &[usize],
+    toff: &[usize],
+    m0: usize,
     f0: usize,
 ) {
     let l = S::LANES;
     let c = d.c;
     let (b0, b1) = (s.load(&bp[f0..]), s.load(&bp[f0 + l..]));
     let mut acc = [[b0, b1]; NP];
-    for i in 0..d.kh {
-        let row = ((n * d.h + oy * d.sh + i) * d.w) * c;
-        for j in 0..d.kw {
-            let w_tap = &kp[(i * d.kw + j) * c * fp..][..c * fp];
-            let px: [&[f32]; NP] = std::array::from_fn(|p| &x[row + ((ox + p) * d.sw + j) * c..][..c]);
-            for ci in 0..c {
-                let w0 = s.load(&w_tap[ci * fp + f0..]);
-                let w1 = s.load(&w_tap[ci * fp + f0 + l..]);
-                for p in 0..NP {
-                    let xv = s.splat(px[p][ci]);
-                    acc[p][0] = s.fma(xv, w0, acc[p][0]);
-                    acc[p][1] = s.fma(xv, w1, acc[p][1]);
-                }
+    for (t, &to) in toff.iter().enumerate() {
+        let w_tap = &kp[t * c * fp..][..c * fp];
+        let px: [&[f32]; NP] = std::array::from_fn(|p| &x[xb[p] + to..][..c]);
+        for ci in 0..c {
+            let w0 = s.load(&w_tap[ci * fp + f0..]);
+            let w1 = s.load(&w_tap[ci * fp + f0 + l..]);
+            for p in 0..NP {
+                let xv = s.splat(px[p][ci]);
+                acc[p][0] = s.fma(xv, w0, acc[p][0]);
+                acc[p][1] = s.fma(xv, w1, acc[p][1]);
             }
         }
     }
     let fw = (d.f - f0).min(2 * l);
     for (p, a) in acc.iter().enumerate() {
-        let out = &mut y[((n * d.oh + oy) * d.ow + ox + p) * d.f + f0..][..fw];
+        let out = &mut y[(m0 + p) * d.f + f0..][..fw];
         if fw == 2 * l {
             s.store(&mut out[..l], a[0]);
             s.store(&mut out[l..], a[1]);
@@ -81,10 +81,49 @@ fn tile<S: Simd, const NP: usize>(
     }
 }
 
+/// Where output pixel m's window starts in x (no padding).
+#[inline(always)]
+fn window_start(d: &Conv2dDims, m: usize) -> usize {
+    let (ox, oy, n) = (m % d.ow, (m / d.ow) % d.oh, m / (d.ow * d.oh));
+    ((n * d.h + oy * d.sh) * d.w + ox * d.sw) * d.c
+}
+
+/// The direct forward with tiles of P pixels.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn direct_p<S: Simd, const P: usize>(
+    s: S,
+    y: &mut [f32],
+    x: &[f32],
+    kp: &[f32],
+    bp: &[f32],
+    fp: usize,
+    d: &Conv2dDims,
+) {
+    let l = S::LANES;
+    let toff: Vec<usize> = (0..d.kh * d.kw).map(|t| ((t / d.kw) * d.w + t % d.kw) * d.c).collect();
+    let m_total = d.n * d.oh * d.ow;
+    let mut m0 = 0;
+    while m0 + P <= m_total {
+        let xb: [usize; P] = std::array::from_fn(|p| window_start(d, m0 + p));
+        for f0 in (0..d.f).step_by(2 * l) {
+            tile::<S, P>(s, y, x, kp, bp, fp, d, &xb, &toff, m0, f0);
+        }
+        m0 += P;
+    }
+    for m in m0..m_total {
+        let xb = [window_start(d, m)];
+        for f0 in (0..d.f).step_by(2 * l) {
+            tile::<S, 1>(s, y, x, kp, bp, fp, d, &xb, &toff, m, f0);
+        }
+    }
+}
+
 // ANCHOR: conv2d_direct
 /// y = conv2d(x, k) + b, direct. x: (N, H, W, C) already padded (d has no
 /// padding)  kp: (KH, KW, C, FP) zero-padded filters  bp: (FP)  y: (N, OH, OW, F).
 /// `FP` is F rounded up to a multiple of 2·LANES. Overwrites y.
+/// Tiles of 8 pixels with 32 vector registers (AVX-512), 4 with 16 or fewer.
 #[inline(always)]
 pub(crate) fn conv2d_direct<S: Simd>(
     s: S,
@@ -95,22 +134,7 @@ pub(crate) fn conv2d_direct<S: Simd>(
     fp: usize,
     d: &Conv2dDims,
 ) {
-    let l = S::LANES;
-    for n in 0..d.n {
-        for oy in 0..d.oh {
-            for f0 in (0..d.f).step_by(2 * l) {
-                let mut ox = 0;
-                while ox + P <= d.ow {
-                    tile::<S, P>(s, y, x, kp, bp, fp, d, n, oy, ox, f0);
-                    ox += P;
-                }
-                while ox < d.ow {
-                    tile::<S, 1>(s, y, x, kp, bp, fp, d, n, oy, ox, f0);
-                    ox += 1;
-                }
-            }
-        }
-    }
+    if S::LANES >= 16 { direct_p::<S, 8>(s, y, x, kp, bp, fp, d) } else { direct_p::<S, 4>(s, y, x, kp, bp, fp, d) }
 }
 // ANCHOR_END: conv2d_direct
 
@@ -118,9 +142,6 @@ pub(crate) fn conv2d_direct<S: Simd>(
 /// (MB·FP floats, 32 KiB for FP = 64) stay in L1/L2 while every tile of dk
 /// walks them.
 pub(crate) const MB: usize = 128;
-
-/// Rows of dk (taps (i, j, c)) per register tile of the dk kernel.
-pub(crate) const R: usize = 4;
 
 /// One dk tile: rows r0 .. r0+NR of dk (as a (KH·KW·C) × FP matrix),
 /// filters f0 .. f0+2·LANES, accumulated over the block's output pixels.
@@ -165,9 +186,16 @@ fn dk_tile<S: Simd, const NR: usize>(
 /// Each dk row r = (i, j, c) reads x at a fixed offset `roff[r]` from the
 /// output pixel's window corner `xoff[m]`, so a tile of R rows × 2 registers
 /// of filters stays in registers while the block's pixels stream by:
-/// 2 loads of dy and R broadcasts of x feed 2·R FMAs.
+/// 2 loads of dy and R broadcasts of x feed 2·R FMAs (R = 8 on AVX-512, 4 else).
 #[inline(always)]
 pub(crate) fn conv2d_direct_dk<S: Simd>(s: S, dkp: &mut [f32], x: &[f32], dyp: &[f32], fp: usize, d: &Conv2dDims) {
+    if S::LANES >= 16 { direct_dk_r::<S, 8>(s, dkp, x, dyp, fp, d) } else { direct_dk_r::<S, 4>(s, dkp, x, dyp, fp, d) }
+}
+// ANCHOR_END: conv2d_direct_dk
+
+/// The dk kernel with tiles of R rows of dk.
+#[inline(always)]
+fn direct_dk_r<S: Simd, const R: usize>(s: S, dkp: &mut [f32], x: &[f32], dyp: &[f32], fp: usize, d: &Conv2dDims) {
     let l = S::LANES;
     let rows = d.kh * d.kw * d.c;
     let roff: Vec<usize> = (0..rows)
@@ -181,10 +209,7 @@ pub(crate) fn conv2d_direct_dk<S: Simd>(s: S, dkp: &mut [f32], x: &[f32], dyp: &
     for m0 in (0..m_total).step_by(MB) {
         let m1 = (m0 + MB).min(m_total);
         xoff.clear();
-        xoff.extend((m0..m1).map(|m| {
-            let (ox, oy, n) = (m % d.ow, (m / d.ow) % d.oh, m / (d.ow * d.oh));
-            ((n * d.h + oy * d.sh) * d.w + ox * d.sw) * d.c
-        }));
+        xoff.extend((m0..m1).map(|m| window_start(d, m)));
         for f0 in (0..fp).step_by(2 * l) {
             let mut r0 = 0;
             while r0 + R <= rows {
@@ -198,4 +223,3 @@ pub(crate) fn conv2d_direct_dk<S: Simd>(s: S, dkp: &mut [f32], x: &[f32], dyp: &
         }
     }
 }
-// ANCHOR_END: conv2d_direct_dk
