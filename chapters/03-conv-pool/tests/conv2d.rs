@@ -235,6 +235,7 @@ fn dx_is_full_correlation_with_rotated_kernel() {
     });
 }
 
+// ANCHOR: closed_form_3x3
 #[test]
 fn closed_form_3x3() {
     // x (3×3, one channel)    k (2×2)      b = 0.5, "valid", stride 1
@@ -267,6 +268,7 @@ fn closed_form_3x3() {
     conv2d::conv2d_forward(&mut y, &x32, &k32, &[0.5], &d).unwrap();
     assert_eq!(y, vec![37.5, 47.5, 67.5, 77.5]);
 }
+// ANCHOR_END: closed_form_3x3
 
 #[test]
 fn same_padding_sizes_follow_keras() {

@@ -28,6 +28,7 @@ use foundations::simd::Simd;
 
 use super::Conv2dDims;
 
+// ANCHOR: direct_tile
 /// One tile: `NP` output pixels m0 .. m0+NP (flattened over n, oy, ox, so
 /// a tile may span rows and images), filters f0 .. f0+2·LANES.
 /// `xb[p]`: where pixel p's window starts in x; `toff[t]`: where tap
@@ -80,6 +81,8 @@ fn tile<S: Simd, const NP: usize>(
         }
     }
 }
+
+// ANCHOR_END: direct_tile
 
 /// Where output pixel m's window starts in x (no padding).
 #[inline(always)]
@@ -143,6 +146,7 @@ pub(crate) fn conv2d_direct<S: Simd>(
 /// walks them.
 pub(crate) const MB: usize = 128;
 
+// ANCHOR: dk_tile
 /// One dk tile: rows r0 .. r0+NR of dk (as a (KH·KW·C) × FP matrix),
 /// filters f0 .. f0+2·LANES, accumulated over the block's output pixels.
 #[inline(always)]
@@ -177,6 +181,8 @@ fn dk_tile<S: Simd, const NR: usize>(
         s.store(&mut dkp[(r0 + q) * fp + f0 + l..], a[1]);
     }
 }
+
+// ANCHOR_END: dk_tile
 
 // ANCHOR: conv2d_direct_dk
 /// dk += Σ_{n,oy,ox} x[n, oy·SH+i, ox·SW+j, c] · dy[n,oy,ox,f], direct.
