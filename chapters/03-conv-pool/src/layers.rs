@@ -401,20 +401,19 @@ impl<T: Real> Layer<T> for ReLU<T> {
         "relu".into()
     }
     fn forward(&mut self, x: &ArrayD<T>) -> Result<ArrayD<T>> {
+        let y: Vec<T> = flat(x).iter().map(|&v| if v > T::zero() { v } else { T::zero() }).collect();
         self.x = Some(x.clone());
-        Ok(x.mapv(|v| if v > T::zero() { v } else { T::zero() }))
+        array(x.shape(), y)
     }
     fn backward(&mut self, dy: &ArrayD<T>) -> Result<ArrayD<T>> {
         let x = self.x.as_ref().ok_or_else(|| not_ready("relu"))?;
         check_dy("relu", dy, x.shape())?;
         // forward: y = x if x > 0 else 0  ⇒  dx = dy·[x > 0]
-        let mut dx = dy.as_standard_layout().into_owned();
-        dx.zip_mut_with(x, |g, &v| {
-            if v <= T::zero() {
-                *g = T::zero()
-            }
-        });
-        Ok(dx)
+        // (on flat slices: ndarray's element-wise zip over a dynamic-rank
+        // array costs more than the arithmetic here)
+        let dx: Vec<T> =
+            flat(dy).iter().zip(flat(x).iter()).map(|(&g, &v)| if v > T::zero() { g } else { T::zero() }).collect();
+        array(x.shape(), dx)
     }
 }
 

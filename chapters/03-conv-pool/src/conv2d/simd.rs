@@ -167,13 +167,27 @@ fn dk_tile<S: Simd, const NR: usize>(
     let mut acc: [[S::V; 2]; NR] =
         std::array::from_fn(|q| [s.load(&dkp[(r0 + q) * fp + f0..]), s.load(&dkp[(r0 + q) * fp + f0 + l..])]);
     let ro: [usize; NR] = std::array::from_fn(|q| roff[r0 + q]);
-    for (mi, &base) in xoff.iter().enumerate() {
-        let g = &dyp[(m0 + mi) * fp + f0..][..2 * l];
-        let (g0, g1) = (s.load(g), s.load(&g[l..]));
-        for q in 0..NR {
-            let xv = s.splat(x[base + ro[q]]);
-            acc[q][0] = s.fma(xv, g0, acc[q][0]);
-            acc[q][1] = s.fma(xv, g1, acc[q][1]);
+    let dys = dyp[m0 * fp..].chunks_exact(fp).zip(xoff);
+    if (0..NR).all(|q| ro[q] == ro[0] + q) {
+        // The NR rows are NR consecutive channels of one tap: their x values
+        // are one contiguous run (one bounds check per pixel, not NR).
+        for (g, &base) in dys {
+            let (g0, g1) = (s.load(&g[f0..]), s.load(&g[f0 + l..]));
+            let xs = &x[base + ro[0]..][..NR];
+            for q in 0..NR {
+                let xv = s.splat(xs[q]);
+                acc[q][0] = s.fma(xv, g0, acc[q][0]);
+                acc[q][1] = s.fma(xv, g1, acc[q][1]);
+            }
+        }
+    } else {
+        for (g, &base) in dys {
+            let (g0, g1) = (s.load(&g[f0..]), s.load(&g[f0 + l..]));
+            for q in 0..NR {
+                let xv = s.splat(x[base + ro[q]]);
+                acc[q][0] = s.fma(xv, g0, acc[q][0]);
+                acc[q][1] = s.fma(xv, g1, acc[q][1]);
+            }
         }
     }
     for (q, a) in acc.iter().enumerate() {
