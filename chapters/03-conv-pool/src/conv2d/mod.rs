@@ -177,9 +177,7 @@ pub fn conv2d_forward_on(
 }
 
 /// [`conv2d_backward`] in f32 on a chosen rung and ISA. `V2Direct` runs
-/// the direct dk kernel, and dx as the full correlation of dy with the
-/// rotated kernel through the direct forward kernel (stride 1; with a
-/// larger stride dx comes from im2col's col2im).
+/// the direct dk and dx kernels.
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_backward_on(
     rung: Rung,
@@ -281,7 +279,8 @@ fn gemm_fn(isa: Isa) -> impl im2col::GemmFn<f32> + Copy {
 }
 
 /// The v2 backward: dk by the direct dk kernel, db by a column sum, dx by
-/// the rotated-kernel identity (stride 1) or col2im (stride > 1).
+/// the direct scatter kernel (the rotated-kernel identity, without its
+/// zero padding).
 #[allow(clippy::too_many_arguments)]
 fn direct_backward(
     isa: Isa,
@@ -329,28 +328,41 @@ fn direct_backward(
         }
     }
     let Some(dx) = dx else { return Ok(()) };
-    if d.sh != 1 || d.sw != 1 {
-        return im2col::conv2d_backward_dx(gemm, dx, k, dy, d);
-    }
-    // ⇒ dx = full correlation of dy with rot180(k): pad dy by KH−1−PT rows
-    //   above and KW−1−PL columns left (and enough below/right for an H×W
-    //   result), then run the forward kernel with F and C swapped.
-    let (top, left) = (d.kh - 1 - d.pad_top, d.kw - 1 - d.pad_left);
-    let (hp, wp) = (d.h + d.kh - 1, d.w + d.kw - 1);
-    let mut dypad = vec![0.0f32; d.n * hp * wp * d.f];
-    for n in 0..d.n {
-        for oy in 0..d.oh {
-            let src = ((n * d.oh + oy) * d.ow) * d.f;
-            let dst = ((n * hp + oy + top) * wp + left) * d.f;
-            dypad[dst..dst + d.ow * d.f].copy_from_slice(&dy[src..src + d.ow * d.f]);
+    // ⇒ dx[window of m, tap t] += k[t]·dy[m] for every output pixel m: the
+    //   scatter form of "dx = full correlation of dy with rot180(k)".
+    let cp = d.c.next_multiple_of(2 * token_lanes(token));
+    let taps = d.kh * d.kw;
+    let mut kt = vec![0.0f32; taps * d.f * cp];
+    for t in 0..taps {
+        for c in 0..d.c {
+            for f in 0..d.f {
+                kt[(t * d.f + f) * cp + c] = k[(t * d.c + c) * d.f + f];
+            }
         }
     }
-    let full = Conv2dDims::new(d.n, (hp, wp, d.f), (d.kh, d.kw), d.c, (1, 1), Padding::Valid)?;
-    let rot = rotate_180(k, d.kh, d.kw, d.c, d.f);
-    let mut tmp = vec![0.0f32; d.x_len()];
-    direct(token, &mut tmp, &dypad, &rot, &vec![0.0; d.c], &full)?;
-    for (a, &g) in dx.iter_mut().zip(&tmp) {
-        *a += g;
+    let padded = xp.is_some();
+    let mut dxp_buf = if padded { vec![0.0f32; dp.x_len()] } else { Vec::new() };
+    let dxp: &mut [f32] = if padded { &mut dxp_buf } else { dx };
+    match token {
+        #[cfg(target_arch = "x86_64")]
+        Token::Avx2Fma(t) => avx2_fma::conv2d_direct_dx(t, dxp, dy, &kt, cp, &dp),
+        #[cfg(target_arch = "x86_64")]
+        Token::Avx512(t) => avx512::conv2d_direct_dx(t, dxp, dy, &kt, cp, &dp),
+        #[cfg(target_arch = "aarch64")]
+        Token::Neon(t) => neon::conv2d_direct_dx(t, dxp, dy, &kt, cp, &dp),
+        Token::Scalar => unreachable!("handled above"),
+    }
+    if padded {
+        // Only the interior of the padded dx belongs to x.
+        for n in 0..d.n {
+            for r in 0..d.h {
+                let src = ((n * dp.h + r + d.pad_top) * dp.w + d.pad_left) * d.c;
+                let dst = ((n * d.h + r) * d.w) * d.c;
+                for (a, &g) in dx[dst..dst + d.w * d.c].iter_mut().zip(&dxp_buf[src..src + d.w * d.c]) {
+                    *a += g;
+                }
+            }
+        }
     }
     Ok(())
 }

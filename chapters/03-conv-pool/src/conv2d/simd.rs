@@ -243,3 +243,102 @@ fn direct_dk_r<S: Simd, const R: usize>(s: S, dkp: &mut [f32], x: &[f32], dyp: &
         }
     }
 }
+
+// ANCHOR: dx_tile
+/// One dx tile: for `NP` output pixels (flattened m) and one tap t, the
+/// channels c0 .. c0+2·LANES of Σ_f dy[m, f]·k[t, c, f], added into dx at
+/// `xb[p]`, the tap's position in pixel p's window. `kt`: the tap's kernel
+/// transposed, (F, CP) with CP = C padded to whole register pairs.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn dx_tile<S: Simd, const NP: usize>(
+    s: S,
+    dxp: &mut [f32],
+    dy: &[f32],
+    kt: &[f32],
+    cp: usize,
+    d: &Conv2dDims,
+    xb: &[usize],
+    m0: usize,
+    c0: usize,
+) {
+    let l = S::LANES;
+    let mut acc = [[s.zero(); 2]; NP];
+    let g: [&[f32]; NP] = std::array::from_fn(|p| &dy[(m0 + p) * d.f..][..d.f]);
+    for (f, w) in kt.chunks_exact(cp).enumerate() {
+        let (w0, w1) = (s.load(&w[c0..]), s.load(&w[c0 + l..]));
+        for p in 0..NP {
+            let gv = s.splat(g[p][f]);
+            acc[p][0] = s.fma(gv, w0, acc[p][0]);
+            acc[p][1] = s.fma(gv, w1, acc[p][1]);
+        }
+    }
+    let cw = (d.c - c0).min(2 * l);
+    for (p, a) in acc.iter().enumerate() {
+        let out = &mut dxp[xb[p] + c0..][..cw];
+        let (n0, n1) = (cw.min(l), cw.saturating_sub(l));
+        let v0 = s.add(load_n(s, &out[..n0]), a[0]);
+        store_n(s, &mut out[..n0], v0);
+        if n1 > 0 {
+            let v1 = s.add(load_n(s, &out[l..]), a[1]);
+            store_n(s, &mut out[l..], v1);
+        }
+    }
+}
+// ANCHOR_END: dx_tile
+
+/// `x.len()` (≤ LANES) floats; the missing lanes are 0.
+#[inline(always)]
+fn load_n<S: Simd>(s: S, x: &[f32]) -> S::V {
+    if x.len() == S::LANES { s.load(x) } else { s.load_partial(x, 0.0) }
+}
+
+/// Stores the first `out.len()` (≤ LANES) lanes of `v`.
+#[inline(always)]
+fn store_n<S: Simd>(s: S, out: &mut [f32], v: S::V) {
+    if out.len() == S::LANES { s.store(out, v) } else { s.store_partial(out, v) }
+}
+
+// ANCHOR: conv2d_direct_dx
+/// dx += the gradient of conv2d with respect to x, as a scatter (the
+/// "transposed convolution"): every output pixel m adds k[t]·dy[m] into
+/// the input pixel its tap t read. Only useful FLOPs: no zero padding of dy
+/// (the full-correlation form of the same identity multiplies by the
+/// padding's zeros), any stride.
+/// dxp: (N, H, W, C) padded (d has no padding), ACCUMULATED  dy: (N·OH·OW, F)
+/// kt: (KH·KW, F, CP) the kernel with c and f swapped, C padded to CP.
+#[inline(always)]
+pub(crate) fn conv2d_direct_dx<S: Simd>(s: S, dxp: &mut [f32], dy: &[f32], kt: &[f32], cp: usize, d: &Conv2dDims) {
+    if S::LANES >= 16 { direct_dx_p::<S, 8>(s, dxp, dy, kt, cp, d) } else { direct_dx_p::<S, 4>(s, dxp, dy, kt, cp, d) }
+}
+// ANCHOR_END: conv2d_direct_dx
+
+/// The dx scatter with tiles of P pixels.
+#[inline(always)]
+fn direct_dx_p<S: Simd, const P: usize>(s: S, dxp: &mut [f32], dy: &[f32], kt: &[f32], cp: usize, d: &Conv2dDims) {
+    let l = S::LANES;
+    let taps = d.kh * d.kw;
+    let toff: Vec<usize> = (0..taps).map(|t| ((t / d.kw) * d.w + t % d.kw) * d.c).collect();
+    let m_total = d.n * d.oh * d.ow;
+    let mut m0 = 0;
+    while m0 + P <= m_total {
+        let base: [usize; P] = std::array::from_fn(|p| window_start(d, m0 + p));
+        for (t, &to) in toff.iter().enumerate() {
+            let xb: [usize; P] = std::array::from_fn(|p| base[p] + to);
+            let kt_t = &kt[t * d.f * cp..][..d.f * cp];
+            for c0 in (0..d.c).step_by(2 * l) {
+                dx_tile::<S, P>(s, dxp, dy, kt_t, cp, d, &xb, m0, c0);
+            }
+        }
+        m0 += P;
+    }
+    for m in m0..m_total {
+        let base = window_start(d, m);
+        for (t, &to) in toff.iter().enumerate() {
+            let kt_t = &kt[t * d.f * cp..][..d.f * cp];
+            for c0 in (0..d.c).step_by(2 * l) {
+                dx_tile::<S, 1>(s, dxp, dy, kt_t, cp, d, &[base + to], m, c0);
+            }
+        }
+    }
+}
