@@ -384,15 +384,17 @@ impl<T: Real> Layer<T> for Dense<T> {
 // ---------------------------------------------------------------- ReLU, Flatten
 
 /// y = max(x, 0), element-wise; any shape. The derivative at 0 is taken as 0.
+/// Caches one byte per element (x > 0), not x.
 #[derive(Clone, Debug, Default)]
 pub struct ReLU<T> {
-    x: Option<ArrayD<T>>,
+    mask: Option<(Vec<u8>, Vec<usize>)>,
+    _t: std::marker::PhantomData<T>,
 }
 
 impl<T: Real> ReLU<T> {
     /// A ReLU.
     pub fn new() -> Self {
-        ReLU { x: None }
+        ReLU { mask: None, _t: std::marker::PhantomData }
     }
 }
 
@@ -401,19 +403,20 @@ impl<T: Real> Layer<T> for ReLU<T> {
         "relu".into()
     }
     fn forward(&mut self, x: &ArrayD<T>) -> Result<ArrayD<T>> {
-        let y: Vec<T> = flat(x).iter().map(|&v| if v > T::zero() { v } else { T::zero() }).collect();
-        self.x = Some(x.clone());
+        let xs = flat(x);
+        let y: Vec<T> = xs.iter().map(|&v| if v > T::zero() { v } else { T::zero() }).collect();
+        let mask = xs.iter().map(|&v| u8::from(v > T::zero())).collect();
+        self.mask = Some((mask, x.shape().to_vec()));
         array(x.shape(), y)
     }
     fn backward(&mut self, dy: &ArrayD<T>) -> Result<ArrayD<T>> {
-        let x = self.x.as_ref().ok_or_else(|| not_ready("relu"))?;
-        check_dy("relu", dy, x.shape())?;
+        let (mask, shape) = self.mask.as_ref().ok_or_else(|| not_ready("relu"))?;
+        check_dy("relu", dy, shape)?;
         // forward: y = x if x > 0 else 0  ⇒  dx = dy·[x > 0]
         // (on flat slices: ndarray's element-wise zip over a dynamic-rank
         // array costs more than the arithmetic here)
-        let dx: Vec<T> =
-            flat(dy).iter().zip(flat(x).iter()).map(|(&g, &v)| if v > T::zero() { g } else { T::zero() }).collect();
-        array(x.shape(), dx)
+        let dx: Vec<T> = flat(dy).iter().zip(mask).map(|(&g, &m)| if m != 0 { g } else { T::zero() }).collect();
+        array(shape, dx)
     }
 }
 

@@ -220,21 +220,28 @@ fn direct(token: Token, y: &mut [f32], x: &[f32], k: &[f32], b: &[f32], d: &Conv
         _ => token_lanes(token),
     };
     let fp = d.f.next_multiple_of(2 * lanes);
-    let mut kp = vec![0.0f32; d.kh * d.kw * d.c * fp];
-    for (dst, src) in kp.chunks_exact_mut(fp).zip(k.chunks_exact(d.f)) {
-        dst[..d.f].copy_from_slice(src);
-    }
-    let mut bp = vec![0.0f32; fp];
-    bp[..d.f].copy_from_slice(b);
+    let (kp_buf, bp_buf);
+    let (kp, bp): (&[f32], &[f32]) = if fp == d.f {
+        (k, b)
+    } else {
+        let mut kp = vec![0.0f32; d.kh * d.kw * d.c * fp];
+        for (dst, src) in kp.chunks_exact_mut(fp).zip(k.chunks_exact(d.f)) {
+            dst[..d.f].copy_from_slice(src);
+        }
+        let mut bp = vec![0.0f32; fp];
+        bp[..d.f].copy_from_slice(b);
+        (kp_buf, bp_buf) = (kp, bp);
+        (&kp_buf, &bp_buf)
+    };
     let (xp, dp) = pad_input(x, d);
     let x = xp.as_deref().unwrap_or(x);
     match token {
         #[cfg(target_arch = "x86_64")]
-        Token::Avx2Fma(t) => avx2_fma::conv2d_direct(t, y, x, &kp, &bp, fp, &dp),
+        Token::Avx2Fma(t) => avx2_fma::conv2d_direct(t, y, x, kp, bp, fp, &dp),
         #[cfg(target_arch = "x86_64")]
-        Token::Avx512(t) => avx512::conv2d_direct(t, y, x, &kp, &bp, fp, &dp),
+        Token::Avx512(t) => avx512::conv2d_direct(t, y, x, kp, bp, fp, &dp),
         #[cfg(target_arch = "aarch64")]
-        Token::Neon(t) => neon::conv2d_direct(t, y, x, &kp, &bp, fp, &dp),
+        Token::Neon(t) => neon::conv2d_direct(t, y, x, kp, bp, fp, &dp),
         Token::Scalar => unreachable!("handled above"),
     }
     Ok(())
@@ -302,23 +309,35 @@ fn direct_backward(
     // ⇒ dk[r, f] += Σ_m cols[m, r]·dy[m, f], computed directly from x.
     let (xp, dp) = pad_input(x, d);
     let xs = xp.as_deref().unwrap_or(x);
-    let mut dyp = vec![0.0f32; d.m() * fp];
-    for (dst, src) in dyp.chunks_exact_mut(fp).zip(dy.chunks_exact(d.f)) {
-        dst[..d.f].copy_from_slice(src);
-    }
-    let mut dkp = vec![0.0f32; d.k() * fp];
+    // When F is already a whole number of register pairs, dy and dk are
+    // used in place (the seed CNN's F = 32 and 64); otherwise padded copies.
+    let dyp_buf;
+    let dyp: &[f32] = if fp == d.f {
+        dy
+    } else {
+        let mut buf = vec![0.0f32; d.m() * fp];
+        for (dst, src) in buf.chunks_exact_mut(fp).zip(dy.chunks_exact(d.f)) {
+            dst[..d.f].copy_from_slice(src);
+        }
+        dyp_buf = buf;
+        &dyp_buf
+    };
+    let mut dkp_buf = if fp == d.f { Vec::new() } else { vec![0.0f32; d.k() * fp] };
+    let dkp: &mut [f32] = if fp == d.f { dk } else { &mut dkp_buf };
     match token {
         #[cfg(target_arch = "x86_64")]
-        Token::Avx2Fma(t) => avx2_fma::conv2d_direct_dk(t, &mut dkp, xs, &dyp, fp, &dp),
+        Token::Avx2Fma(t) => avx2_fma::conv2d_direct_dk(t, dkp, xs, dyp, fp, &dp),
         #[cfg(target_arch = "x86_64")]
-        Token::Avx512(t) => avx512::conv2d_direct_dk(t, &mut dkp, xs, &dyp, fp, &dp),
+        Token::Avx512(t) => avx512::conv2d_direct_dk(t, dkp, xs, dyp, fp, &dp),
         #[cfg(target_arch = "aarch64")]
-        Token::Neon(t) => neon::conv2d_direct_dk(t, &mut dkp, xs, &dyp, fp, &dp),
+        Token::Neon(t) => neon::conv2d_direct_dk(t, dkp, xs, dyp, fp, &dp),
         Token::Scalar => unreachable!("handled above"),
     }
-    for (dst, src) in dk.chunks_exact_mut(d.f).zip(dkp.chunks_exact(fp)) {
-        for (a, &g) in dst.iter_mut().zip(src) {
-            *a += g;
+    if fp != d.f {
+        for (dst, src) in dk.chunks_exact_mut(d.f).zip(dkp_buf.chunks_exact(fp)) {
+            for (a, &g) in dst.iter_mut().zip(src) {
+                *a += g;
+            }
         }
     }
     // ⇒ db[f] += Σ_m dy[m, f]
