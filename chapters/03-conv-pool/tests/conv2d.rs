@@ -100,6 +100,16 @@ per_isa! {
                 // Tolerance: as TOL32, with K up to 576 products.
                 assert_close(&y, &want, 3e-4, rung.name());
             }
+            // Backward too (conv1's 9-row dk tile, F = 32 and 64 used in place).
+            let dy = grid32(d.y_len(), 4);
+            let (mut wdx, mut wdk, mut wdb) = (vec![0.0; d.x_len()], vec![0.0; d.k_len()], vec![0.0; f]);
+            naive::conv2d_backward(&mut wdx, &mut wdk, &mut wdb, &x, &k, &dy, &d);
+            let (mut dx, mut dk, mut db) = (vec![0.0; d.x_len()], vec![0.0; d.k_len()], vec![0.0; f]);
+            conv2d_backward_on(Rung::V2Direct, isa, Some(&mut dx), &mut dk, &mut db, &x, &k, &dy, &d).unwrap();
+            // Tolerance 1e-3: dk sums up to N·OH·OW = 1352 products.
+            assert_close(&dk, &wdk, 1e-3, "seed dk");
+            assert_close(&db, &wdb, 1e-3, "seed db");
+            assert_close(&dx, &wdx, 3e-4, "seed dx");
         }
     }
 }

@@ -232,13 +232,31 @@ fn direct_dk_r<S: Simd, const R: usize>(s: S, dkp: &mut [f32], x: &[f32], dyp: &
         xoff.extend((m0..m1).map(|m| window_start(d, m)));
         for f0 in (0..fp).step_by(2 * l) {
             let mut r0 = 0;
+            // A 3×3 kernel on one channel has 9 rows: one tile of 9 (18
+            // accumulators) fits AVX-512's 32 registers, and beats 8 + 1.
+            if S::LANES >= 16 && rows == 9 {
+                dk_tile::<S, 9>(s, dkp, x, dyp, fp, &xoff, &roff, m0, 0, f0);
+                continue;
+            }
             while r0 + R <= rows {
                 dk_tile::<S, R>(s, dkp, x, dyp, fp, &xoff, &roff, m0, r0, f0);
                 r0 += R;
             }
-            while r0 < rows {
-                dk_tile::<S, 1>(s, dkp, x, dyp, fp, &xoff, &roff, m0, r0, f0);
-                r0 += 1;
+            // The remaining rows (fewer than R) in one tile, not row by row.
+            let args = (&xoff[..], &roff[..], m0, r0, f0);
+            match rows - r0 {
+                0 => {}
+                1 => dk_tile::<S, 1>(s, dkp, x, dyp, fp, args.0, args.1, args.2, args.3, args.4),
+                2 => dk_tile::<S, 2>(s, dkp, x, dyp, fp, args.0, args.1, args.2, args.3, args.4),
+                3 => dk_tile::<S, 3>(s, dkp, x, dyp, fp, args.0, args.1, args.2, args.3, args.4),
+                4 => dk_tile::<S, 4>(s, dkp, x, dyp, fp, args.0, args.1, args.2, args.3, args.4),
+                5 => dk_tile::<S, 5>(s, dkp, x, dyp, fp, args.0, args.1, args.2, args.3, args.4),
+                6 => dk_tile::<S, 6>(s, dkp, x, dyp, fp, args.0, args.1, args.2, args.3, args.4),
+                _ => {
+                    // R = 8: 7 rows left.
+                    dk_tile::<S, 4>(s, dkp, x, dyp, fp, args.0, args.1, args.2, args.3, args.4);
+                    dk_tile::<S, 3>(s, dkp, x, dyp, fp, args.0, args.1, args.2, r0 + 4, args.4);
+                }
             }
         }
     }
