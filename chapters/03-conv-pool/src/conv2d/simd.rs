@@ -84,11 +84,37 @@ fn tile<S: Simd, const NP: usize>(
 
 // ANCHOR_END: direct_tile
 
-/// Where output pixel m's window starts in x (no padding).
-#[inline(always)]
-fn window_start(d: &Conv2dDims, m: usize) -> usize {
-    let (ox, oy, n) = (m % d.ow, (m / d.ow) % d.oh, m / (d.ow * d.oh));
-    ((n * d.h + oy * d.sh) * d.w + ox * d.sw) * d.c
+/// Where the windows of output pixels m = 0, 1, 2, ... start in x (no
+/// padding): ((n·H + oy·SH)·W + ox·SW)·C, walked without divisions
+/// (three integer divisions per pixel cost as much as a first layer's FMAs).
+struct Windows<'a> {
+    d: &'a Conv2dDims,
+    ox: usize,
+    oy: usize,
+    n: usize,
+}
+
+impl<'a> Windows<'a> {
+    fn new(d: &'a Conv2dDims) -> Self {
+        Windows { d, ox: 0, oy: 0, n: 0 }
+    }
+
+    /// The current pixel's window start; then steps to the next pixel.
+    #[inline(always)]
+    fn next_start(&mut self) -> usize {
+        let d = self.d;
+        let at = ((self.n * d.h + self.oy * d.sh) * d.w + self.ox * d.sw) * d.c;
+        self.ox += 1;
+        if self.ox == d.ow {
+            self.ox = 0;
+            self.oy += 1;
+            if self.oy == d.oh {
+                self.oy = 0;
+                self.n += 1;
+            }
+        }
+        at
+    }
 }
 
 /// The direct forward with tiles of P pixels.
@@ -106,16 +132,17 @@ fn direct_p<S: Simd, const P: usize>(
     let l = S::LANES;
     let toff: Vec<usize> = (0..d.kh * d.kw).map(|t| ((t / d.kw) * d.w + t % d.kw) * d.c).collect();
     let m_total = d.n * d.oh * d.ow;
+    let mut walk = Windows::new(d);
     let mut m0 = 0;
     while m0 + P <= m_total {
-        let xb: [usize; P] = std::array::from_fn(|p| window_start(d, m0 + p));
+        let xb: [usize; P] = std::array::from_fn(|_| walk.next_start());
         for f0 in (0..d.f).step_by(2 * l) {
             tile::<S, P>(s, y, x, kp, bp, fp, d, &xb, &toff, m0, f0);
         }
         m0 += P;
     }
     for m in m0..m_total {
-        let xb = [window_start(d, m)];
+        let xb = [walk.next_start()];
         for f0 in (0..d.f).step_by(2 * l) {
             tile::<S, 1>(s, y, x, kp, bp, fp, d, &xb, &toff, m, f0);
         }
@@ -225,11 +252,12 @@ fn direct_dk_r<S: Simd, const R: usize>(s: S, dkp: &mut [f32], x: &[f32], dyp: &
         })
         .collect();
     let m_total = d.n * d.oh * d.ow;
+    let mut walk = Windows::new(d);
     let mut xoff = Vec::with_capacity(MB);
     for m0 in (0..m_total).step_by(MB) {
         let m1 = (m0 + MB).min(m_total);
         xoff.clear();
-        xoff.extend((m0..m1).map(|m| window_start(d, m)));
+        xoff.extend((m0..m1).map(|_| walk.next_start()));
         for f0 in (0..fp).step_by(2 * l) {
             let mut r0 = 0;
             // A 3×3 kernel on one channel has 9 rows: one tile of 9 (18
@@ -338,9 +366,10 @@ fn direct_dx_p<S: Simd, const P: usize>(s: S, dxp: &mut [f32], dy: &[f32], kt: &
     let taps = d.kh * d.kw;
     let toff: Vec<usize> = (0..taps).map(|t| ((t / d.kw) * d.w + t % d.kw) * d.c).collect();
     let m_total = d.n * d.oh * d.ow;
+    let mut walk = Windows::new(d);
     let mut m0 = 0;
     while m0 + P <= m_total {
-        let base: [usize; P] = std::array::from_fn(|p| window_start(d, m0 + p));
+        let base: [usize; P] = std::array::from_fn(|_| walk.next_start());
         for (t, &to) in toff.iter().enumerate() {
             let xb: [usize; P] = std::array::from_fn(|p| base[p] + to);
             let kt_t = &kt[t * d.f * cp..][..d.f * cp];
@@ -351,7 +380,7 @@ fn direct_dx_p<S: Simd, const P: usize>(s: S, dxp: &mut [f32], dy: &[f32], kt: &
         m0 += P;
     }
     for m in m0..m_total {
-        let base = window_start(d, m);
+        let base = walk.next_start();
         for (t, &to) in toff.iter().enumerate() {
             let kt_t = &kt[t * d.f * cp..][..d.f * cp];
             for c0 in (0..d.c).step_by(2 * l) {
