@@ -11,7 +11,9 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ndarray::{ArrayD, IxDyn};
 
 use conv_pool::conv2d::{Rung, conv2d_backward_on, conv2d_forward_on};
-use conv_pool::demo::{BATCH, NAIVE_BATCH, SEED_CONVS, backward_flops, conv_stack, random, run_stack, seed_conv_dims, stack_flops};
+use conv_pool::demo::{
+    BATCH, NAIVE_BATCH, SEED_CONVS, backward_flops, conv_stack, random, run_stack, seed_conv_dims, stack_flops,
+};
 use conv_pool::pool::{self, PoolDims};
 use foundations::Isa;
 
@@ -22,7 +24,8 @@ fn convs(c: &mut Criterion) {
             let n = if rung == Rung::V0Naive { NAIVE_BATCH } else { BATCH };
             let d = seed_conv_dims(i, n).expect("seed dims");
             let (x, k, b, dy) = (random(d.x_len(), 1), random(d.k_len(), 2), random(d.f, 3), random(d.y_len(), 4));
-            let (mut y, mut dx, mut dk, mut db) = (vec![0.0; d.y_len()], vec![0.0; d.x_len()], vec![0.0; d.k_len()], vec![0.0; d.f]);
+            let (mut y, mut dx, mut dk, mut db) =
+                (vec![0.0; d.y_len()], vec![0.0; d.x_len()], vec![0.0; d.k_len()], vec![0.0; d.f]);
             let shape = format!("{}x{}x{}x{}->{}", d.n, d.h, d.w, d.c, d.f);
 
             let mut g = c.benchmark_group(format!("{name}_forward/{}/{shape}", rung.name()));
@@ -56,15 +59,21 @@ fn pools(c: &mut Criterion) {
             let rung = if isa == Isa::Scalar { "v0_naive".to_string() } else { format!("v1_simd_{isa}") };
             let mut g = c.benchmark_group(format!("pool_forward/{rung}/{shape}"));
             g.sample_size(20).throughput(Throughput::Bytes(d.forward_bytes() as u64));
-            g.bench_function("max", |b| b.iter(|| pool::max_pool2d_forward_on(isa, black_box(&mut y), &x, &d).expect("max")));
-            g.bench_function("avg", |b| b.iter(|| pool::avg_pool2d_forward_on(isa, black_box(&mut y), &x, &d).expect("avg")));
+            g.bench_function("max", |b| {
+                b.iter(|| pool::max_pool2d_forward_on(isa, black_box(&mut y), &x, &d).expect("max"))
+            });
+            g.bench_function("avg", |b| {
+                b.iter(|| pool::avg_pool2d_forward_on(isa, black_box(&mut y), &x, &d).expect("avg"))
+            });
             g.finish();
             let mut g = c.benchmark_group(format!("pool_backward/{rung}/{shape}"));
             g.sample_size(20).throughput(Throughput::Bytes(4 * (3 * d.x_len() + d.y_len()) as u64));
             g.bench_function("max", |b| {
                 b.iter(|| pool::max_pool2d_backward_on(isa, black_box(&mut dx), &x, &y, &d).expect("max"))
             });
-            g.bench_function("avg", |b| b.iter(|| pool::avg_pool2d_backward_on(isa, black_box(&mut dx), &y, &d).expect("avg")));
+            g.bench_function("avg", |b| {
+                b.iter(|| pool::avg_pool2d_backward_on(isa, black_box(&mut dx), &y, &d).expect("avg"))
+            });
             g.finish();
         }
     }

@@ -230,13 +230,13 @@ pub fn tour(w: &mut dyn std::io::Write) -> Result<()> {
     let x = ArrayD::from_shape_fn(IxDyn(&[2, 5, 4, 2]), |i| ((i[1] * 7 + i[2] * 3 + i[3]) % 11) as f64 / 5.0 - 1.0);
     let report = check_layer(&mut layer, &x, &Config::default())?;
     writeln!(w, "  gradient check of {}:\n{}", layer.name(), indent(&report.to_string()))?;
-    // Naive against fast on the seed CNN's second layer, batch 4.
+    // The ladder on the seed CNN's second layer, batch 4.
     let isa = Isa::active();
     let d = seed_conv_dims(1, 4)?;
     let (x, k, b) = (random(d.x_len(), 1), random(d.k_len(), 2), random(d.f, 3));
     let mut y = vec![0.0; d.y_len()];
-    for rung in [Rung::V0Naive, Rung::V1Im2colGemm] {
-        let t = measure(0.15, || {
+    for rung in Rung::ALL {
+        let t = measure(0.1, || {
             conv2d::conv2d_forward_on(rung, isa, &mut y, &x, &k, &b, &d).ok();
         });
         writeln!(w, "  conv2 forward {} on {isa}: {:7.2} GFLOP/s", rung.name(), d.flops() / t.best / 1e9)?;
