@@ -30,7 +30,7 @@ pub fn argmax<T: Real>(x: &[T], d: &PoolDims, n: usize, oy: usize, ox: usize, c:
 }
 
 // ANCHOR: max_pool_naive
-/// y[n,oy,ox,c] = max_{i<PH, j<PW} x[n, oy·SH + i, ox·SW + j, c].
+/// `y[n,oy,ox,c] = max_{i<PH, j<PW} x[n, oy·SH + i, ox·SW + j, c]`.
 /// x: (N, H, W, C)  y: (N, OH, OW, C). Overwrites y.
 pub fn max_pool2d_forward<T: Real>(y: &mut [T], x: &[T], d: &PoolDims) {
     for n in 0..d.n {
@@ -62,7 +62,7 @@ pub fn max_pool2d_backward<T: Real>(dx: &mut [T], x: &[T], dy: &[T], d: &PoolDim
 // ANCHOR_END: max_pool_naive
 
 // ANCHOR: avg_pool_naive
-/// y[n,oy,ox,c] = (1 / (PH·PW)) Σ_{i<PH, j<PW} x[n, oy·SH + i, ox·SW + j, c].
+/// `y[n,oy,ox,c] = (1 / (PH·PW)) Σ_{i<PH, j<PW} x[n, oy·SH + i, ox·SW + j, c]`.
 /// x: (N, H, W, C)  y: (N, OH, OW, C). Overwrites y.
 pub fn avg_pool2d_forward<T: Real>(y: &mut [T], x: &[T], d: &PoolDims) {
     let inv = T::one() / T::c((d.ph * d.pw) as f64);
