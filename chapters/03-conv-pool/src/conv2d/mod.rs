@@ -17,7 +17,7 @@
 //!
 //! With stride 1, dx is the "full" correlation of dy (zero-padded by KH−1−PT
 //! rows and KW−1−PL columns) with the kernel rotated by 180° and its c, f
-//! axes swapped (see the book, and [`rotate_180`]).
+//! axes swapped (see the book, and [`rotate_180`]); the tests check it.
 //!
 //! **Layout: NHWC.** Channels last makes the C values of a pixel
 //! contiguous, so one kernel-window row (KW·C values) is one contiguous run:
@@ -30,8 +30,11 @@
 //! - `v0_naive`: seven nested loops, the oracle ([`naive`]);
 //! - `v1_im2col_gemm`: im2col, then one GEMM per block of output rows; dk as
 //!   a GEMM of colsᵀ with dy, dx as col2im of dy·Kᵀ ([`im2col`]);
-//! - `v2_direct`: a register-tiled direct kernel for few input channels
-//!   (C ≤ [`DIRECT_MAX_C`]), forward only (its backward is v1's).
+//! - `v2_direct`: register-tiled direct SIMD kernels, no im2col matrix:
+//!   forward (a tile of output pixels × filters in registers), dk (a tile
+//!   of kernel rows × filters), and dx as a scatter (the rotated-kernel
+//!   identity read from the outputs' side). Planned for few input
+//!   channels; see [`DIRECT_MAX_C`] for why it currently runs everywhere.
 
 mod dims;
 pub mod im2col;
