@@ -53,20 +53,6 @@ fn value_slice<T>(p: &Param<T>) -> Result<&[T]> {
     p.value.as_slice().ok_or_else(|| Error::Shape(format!("parameter {}: value is not contiguous", p.name)))
 }
 
-/// Keeps a copy of x for backward, reusing the previous copy's memory when
-/// the shape is unchanged (a fresh multi-megabyte allocation per step costs
-/// page faults comparable to a pooling layer's whole work).
-fn keep_copy<T: Real>(slot: &mut Option<ArrayD<T>>, x: &ArrayD<T>) {
-    if let Some(a) = slot.as_mut()
-        && a.shape() == x.shape()
-        && let Some(dst) = a.as_slice_mut()
-    {
-        dst.copy_from_slice(&flat(x));
-        return;
-    }
-    *slot = Some(x.as_standard_layout().into_owned());
-}
-
 fn not_ready(layer: &str) -> Error {
     Error::Value(format!("{layer}: backward called before forward"))
 }
@@ -93,8 +79,7 @@ pub struct Conv2d<T: Real> {
     stride: (usize, usize),
     padding: Padding,
     input_grad: bool,
-    x: Option<ArrayD<T>>,
-    dims: Option<Conv2dDims>,
+    cache: Option<(ArrayD<T>, Conv2dDims)>,
 }
 
 impl<T: Kernels> Conv2d<T> {
@@ -117,8 +102,7 @@ impl<T: Kernels> Conv2d<T> {
             stride,
             padding,
             input_grad: true,
-            x: None,
-            dims: None,
+            cache: None,
         })
     }
 
@@ -163,16 +147,13 @@ impl<T: Kernels> Layer<T> for Conv2d<T> {
         let d = self.dims(x.shape())?;
         let mut y = vec![T::zero(); d.y_len()];
         conv2d::conv2d_forward(&mut y, &flat(x), value_slice(&self.k)?, value_slice(&self.b)?, &d)?;
-        keep_copy(&mut self.x, x);
-        self.dims = Some(d);
+        self.cache = Some((x.clone(), d));
         array(&[d.n, d.oh, d.ow, d.f], y)
     }
 
     fn backward(&mut self, dy: &ArrayD<T>) -> Result<ArrayD<T>> {
         let name = self.name();
-        let (Some(x), Some(d)) = (self.x.as_ref(), self.dims.as_ref()) else {
-            return Err(not_ready(&name));
-        };
+        let (x, d) = self.cache.as_ref().ok_or_else(|| not_ready(&name))?;
         check_dy(&name, dy, &[d.n, d.oh, d.ow, d.f])?;
         let mut dx = vec![T::zero(); d.x_len()];
         let k = self.k.value.as_slice().ok_or_else(|| Error::Shape("conv2d: k is not contiguous".into()))?;
@@ -210,8 +191,7 @@ struct Pool2d<T> {
     kind: PoolKind,
     window: (usize, usize),
     stride: (usize, usize),
-    x: Option<ArrayD<T>>,
-    dims: Option<PoolDims>,
+    cache: Option<(ArrayD<T>, PoolDims)>,
 }
 
 impl<T: Kernels> Pool2d<T> {
@@ -245,23 +225,18 @@ impl<T: Kernels> Pool2d<T> {
             PoolKind::Avg => pool::avg_pool2d_forward(&mut y, &flat(x), &d)?,
         }
         // Average pooling's backward needs only the dims, not x.
-        if self.kind == PoolKind::Max {
-            keep_copy(&mut self.x, x);
-        }
-        self.dims = Some(d);
+        let keep = if self.kind == PoolKind::Max { x.clone() } else { ArrayD::zeros(IxDyn(&[0])) };
+        self.cache = Some((keep, d));
         array(&[d.n, d.oh, d.ow, d.c], y)
     }
 
     fn backward(&mut self, dy: &ArrayD<T>) -> Result<ArrayD<T>> {
         let name = self.name();
-        let d = self.dims.as_ref().ok_or_else(|| not_ready(&name))?;
+        let (x, d) = self.cache.as_ref().ok_or_else(|| not_ready(&name))?;
         check_dy(&name, dy, &[d.n, d.oh, d.ow, d.c])?;
         let mut dx = vec![T::zero(); d.x_len()];
         match self.kind {
-            PoolKind::Max => {
-                let x = self.x.as_ref().ok_or_else(|| not_ready(&name))?;
-                pool::max_pool2d_backward(&mut dx, &flat(x), &flat(dy), d)?
-            }
+            PoolKind::Max => pool::max_pool2d_backward(&mut dx, &flat(x), &flat(dy), d)?,
             PoolKind::Avg => pool::avg_pool2d_backward(&mut dx, &flat(dy), d)?,
         }
         array(&[d.n, d.h, d.w, d.c], dx)
@@ -277,7 +252,7 @@ macro_rules! pool_layer {
         impl<T: Kernels> $name<T> {
             /// A `window` pooling with `stride` (Keras' default stride is the window).
             pub fn new(window: (usize, usize), stride: (usize, usize)) -> Result<Self> {
-                let p = Pool2d { kind: $kind, window, stride, x: None, dims: None };
+                let p = Pool2d { kind: $kind, window, stride, cache: None };
                 // Validates with a dummy input as large as the window.
                 p.dims(&[1, window.0, window.1, 1])?;
                 Ok($name(p))
@@ -369,7 +344,7 @@ impl<T: Real> Layer<T> for Dense<T> {
             MatRef::new(value_slice(&self.w)?, d, u)?,
             T::one(),
         )?;
-        keep_copy(&mut self.x, x);
+        self.x = Some(x.clone());
         array(&[n, u], y)
     }
 
@@ -430,11 +405,8 @@ impl<T: Real> Layer<T> for ReLU<T> {
     fn forward(&mut self, x: &ArrayD<T>) -> Result<ArrayD<T>> {
         let xs = flat(x);
         let y: Vec<T> = xs.iter().map(|&v| if v > T::zero() { v } else { T::zero() }).collect();
-        let (mask, shape) = self.mask.get_or_insert_with(Default::default);
-        mask.clear();
-        mask.extend(xs.iter().map(|&v| u8::from(v > T::zero())));
-        shape.clear();
-        shape.extend_from_slice(x.shape());
+        let mask = xs.iter().map(|&v| u8::from(v > T::zero())).collect();
+        self.mask = Some((mask, x.shape().to_vec()));
         array(x.shape(), y)
     }
     fn backward(&mut self, dy: &ArrayD<T>) -> Result<ArrayD<T>> {
