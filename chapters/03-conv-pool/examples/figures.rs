@@ -61,9 +61,15 @@ fn read_pgm(path: &Path) -> Result<(usize, usize, Vec<f32>)> {
     Ok((w, h, data.iter().map(|&b| b as f32 / 255.0).collect()))
 }
 
-/// One grey-scale panel as SVG rects (min → black, max → white), with a title.
-fn panel(svg: &mut String, x0: f32, title: &str, w: usize, h: usize, v: &[f32], px: f32) {
-    let (lo, hi) = v.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+/// One grey-scale panel as SVG rects, with a title: min → black, max →
+/// white; for a `signed` map −max|v| → black, 0 → mid-grey, +max|v| → white.
+#[allow(clippy::too_many_arguments)]
+fn panel(svg: &mut String, x0: f32, title: &str, w: usize, h: usize, v: &[f32], px: f32, signed: bool) {
+    let (mut lo, mut hi) = v.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    if signed {
+        hi = lo.abs().max(hi.abs());
+        lo = -hi;
+    }
     let span = (hi - lo).max(1e-6);
     let _ = writeln!(svg, r#"<text x="{}" y="14" font-family="sans-serif" font-size="12">{title}</text>"#, x0);
     for r in 0..h {
@@ -117,12 +123,12 @@ fn feature_maps() -> Result<()> {
         22.0 + h as f32 * px + 4.0
     );
     let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    panel(&mut svg, 0.0, "input (ankle boot)", w, h, &img, px);
+    panel(&mut svg, 0.0, "input (ankle boot)", w, h, &img, px, false);
     for (fi, (name, _)) in kernels.iter().enumerate() {
-        panel(&mut svg, step * (fi + 1) as f32, name, w, h, &map(fi), px);
+        panel(&mut svg, step * (fi + 1) as f32, name, w, h, &map(fi), px, true);
     }
-    panel(&mut svg, step * 4.0, "|Sobel| magnitude", w, h, &mag, px);
-    panel(&mut svg, step * 5.0, "max pool 2x2 (14x14)", pd.ow, pd.oh, &pooled, 2.0 * px);
+    panel(&mut svg, step * 4.0, "|Sobel| magnitude", w, h, &mag, px, false);
+    panel(&mut svg, step * 5.0, "max pool 2x2 (14x14)", pd.ow, pd.oh, &pooled, 2.0 * px, false);
     svg.push_str("</svg>\n");
     write(&out_dir().join("ch03-feature-maps.svg"), &svg)?;
 
