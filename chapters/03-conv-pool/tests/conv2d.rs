@@ -326,3 +326,22 @@ fn bad_input_is_a_clear_error() {
     let e = conv2d::conv2d_forward(&mut y, &[0.0; 15], &[0.0; 18], &[0.0; 2], &d).unwrap_err();
     assert!(e.to_string().starts_with("conv2d: x has 15 elements"), "{e}");
 }
+
+#[test]
+fn col2im_is_the_adjoint_of_im2col() {
+    // ⟨im2col(x), G⟩ = ⟨x, col2im(G)⟩ for every x and G: col2im is im2col's
+    // transpose, which is why dcols → dx through col2im is the chain rule.
+    check_prop("im2col adjoint", dims_strategy(), |(d, seed, _)| {
+        let x = grid(d.x_len(), seed);
+        let g = grid(d.m() * d.k(), seed ^ 1);
+        let mut cols = vec![0.0; d.m() * d.k()];
+        conv2d::im2col::im2col(&mut cols, &x, &d, 0, d.m());
+        let mut back = vec![0.0; d.x_len()];
+        conv2d::im2col::col2im(&mut back, &g, &d, 0, d.m());
+        let lhs: f64 = cols.iter().zip(&g).map(|(a, b)| a * b).sum();
+        let rhs: f64 = x.iter().zip(&back).map(|(a, b)| a * b).sum();
+        // Tolerance 1e-12: the same products, summed in another order, in f64.
+        assert_close(&[lhs], &[rhs], 1e-12, "⟨im2col x, G⟩ vs ⟨x, col2im G⟩");
+        Ok(())
+    });
+}
