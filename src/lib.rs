@@ -6,11 +6,13 @@
 //! | 0 | `chapter-0` | [`foundations`] | 2.1 parallel compute: SIMD, GEMM, gradient checking |
 //! | 1 | `chapter-1` | [`gradient_descent`] | 2.2, 2.3, 2.5 gradient descent, hyperparameters, optimizers |
 //! | 2 | `chapter-2` | [`losses`] | 2.4 loss functions, softmax, a vectorized exp |
+//! | 3 | `chapter-3` | [`conv_pool`] | 3.1 convolution, pooling, the fully connected layer |
 //! | 5 | `chapter-5` | [`attention`] | 3.3 scaled dot-product attention, encoder and decoder |
 
 use std::io::Write;
 
 pub use attention;
+pub use conv_pool;
 pub use foundations;
 use foundations::Result;
 use foundations::report::BenchRow;
@@ -54,6 +56,13 @@ pub fn chapters() -> Vec<Chapter> {
             aliases: &["losses", "loss", "softmax", "exp"],
             tour: losses::tour,
             bench: losses::bench,
+        },
+        Chapter {
+            number: 3,
+            title: "convolution, pooling and the fully connected layer",
+            aliases: &["conv_pool", "conv", "cnn", "pool"],
+            tour: conv_pool::tour,
+            bench: conv_pool::bench,
         },
         Chapter {
             number: 5,
