@@ -1,0 +1,117 @@
+//! The SIMD micro-kernel, written once for every ISA: an MR × (NV·LANES)
+//! tile of C held in MR·NV vector registers for the whole depth KC.
+//!
+//! ```text
+//!              B̃ row p:   [ b0 ........ | b1 ........ ]     NV vectors of LANES floats
+//!                             ×               ×
+//!   Ã[0,p] ─ splat ──►  [ acc[0][0]     | acc[0][1]   ]
+//!   Ã[1,p] ─ splat ──►  [ acc[1][0]     | acc[1][1]   ]
+//!     ...                   ...             ...           MR rows
+//!   Ã[MR-1,p] ──────►   [ acc[MR-1][0]  | acc[MR-1][1]]
+//! ```
+//!
+//! Each step of p loads NV vectors of B̃, broadcasts MR floats of Ã and
+//! issues MR·NV independent FMAs: enough to hide the FMA latency
+//! (4 cycles × 2 pipes = 8 in flight) and few enough loads per FMA that
+//! the two load ports never limit.
+
+use super::packed::Tiles;
+use crate::simd::Simd;
+
+// ANCHOR: micro_kernel
+/// C[0..mr, 0..nr] ← α·Ã·B̃ + β·C for one MR×NR tile (NR = NV·LANES).
+/// `ap`: MR-tall micro-panel (kc·MR floats), `bp`: NR-wide micro-panel
+/// (kc·NR floats), `c`: the tile's top-left corner, row stride `ldc`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn micro_kernel<S: Simd, const MR: usize, const NV: usize>(
+    s: S,
+    kc: usize,
+    ap: &[f32],
+    bp: &[f32],
+    c: &mut [f32],
+    ldc: usize,
+    (mr, nr): (usize, usize),
+    (alpha, beta): (f32, f32),
+) {
+    let l = S::LANES;
+    assert!(ap.len() >= kc * MR && bp.len() >= kc * NV * l, "micro_kernel: packed panels too short");
+    assert!(mr <= MR && nr <= NV * l && (mr == 0 || c.len() >= (mr - 1) * ldc + nr), "micro_kernel: C too short");
+    let mut acc = [[s.zero(); NV]; MR];
+    let (mut a, mut b) = (ap.as_ptr(), bp.as_ptr());
+    for _ in 0..kc {
+        let mut bv = [s.zero(); NV];
+        for (v, x) in bv.iter_mut().enumerate() {
+            // SAFETY: b walks kc rows of NV·LANES floats: in bounds by the assert above.
+            *x = unsafe { s.load_ptr(b.add(v * l)) };
+        }
+        for (i, row) in acc.iter_mut().enumerate() {
+            // SAFETY: a walks kc groups of MR floats: in bounds by the assert above.
+            let ai = s.splat(unsafe { *a.add(i) });
+            for (r, &bx) in row.iter_mut().zip(&bv) {
+                *r = s.fma(ai, bx, *r);
+            }
+        }
+        // SAFETY: one step past the last group at most: still in (or one past) the panels.
+        unsafe {
+            a = a.add(MR);
+            b = b.add(NV * l);
+        }
+    }
+    // ANCHOR_END: micro_kernel
+    // ANCHOR: write_back
+    let va = s.splat(alpha);
+    let vb = s.splat(beta);
+    if mr == MR && nr == NV * l {
+        // A full tile: plain vector loads and stores.
+        for (i, row) in acc.iter().enumerate() {
+            for (v, &x) in row.iter().enumerate() {
+                let p = c[i * ldc + v * l..i * ldc + (v + 1) * l].as_mut_ptr();
+                // SAFETY: the slice above holds LANES floats at p.
+                unsafe {
+                    let r = if beta == 0.0 { s.mul(va, x) } else { s.fma(vb, s.load_ptr(p), s.mul(va, x)) };
+                    s.store_ptr(p, r);
+                }
+            }
+        }
+    } else {
+        // An edge tile: only the valid mr × nr corner, by partial loads/stores.
+        for (i, row) in acc.iter().enumerate().take(mr) {
+            for (v, &x) in row.iter().enumerate() {
+                let (j0, j1) = (v * l, nr.min((v + 1) * l));
+                if j0 >= j1 {
+                    break;
+                }
+                let out = &mut c[i * ldc + j0..i * ldc + j1];
+                let r = if beta == 0.0 { s.mul(va, x) } else { s.fma(vb, s.load_partial(out, 0.0), s.mul(va, x)) };
+                s.store_partial(out, r);
+            }
+        }
+    }
+    // ANCHOR_END: write_back
+}
+
+/// Loops 2 (jr) and 1 (ir) around [`micro_kernel`] on one packed block.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn macro_kernel<S: Simd, const MR: usize, const NV: usize>(
+    s: S,
+    t: Tiles,
+    ap: &[f32],
+    bp: &[f32],
+    c: &mut [f32],
+    ldc: usize,
+    alpha: f32,
+    beta: f32,
+) {
+    let nrf = NV * S::LANES;
+    for (q, j0) in (0..t.nc).step_by(nrf).enumerate() {
+        let nr = nrf.min(t.nc - j0);
+        let bpanel = &bp[q * nrf * t.kc..(q + 1) * nrf * t.kc];
+        for (r, i0) in (0..t.mc).step_by(MR).enumerate() {
+            let mr = MR.min(t.mc - i0);
+            let apanel = &ap[r * MR * t.kc..(r + 1) * MR * t.kc];
+            micro_kernel::<S, MR, NV>(s, t.kc, apanel, bpanel, &mut c[i0 * ldc + j0..], ldc, (mr, nr), (alpha, beta));
+        }
+    }
+}
