@@ -37,6 +37,10 @@ pub(crate) fn micro_kernel<S: Simd, const MR: usize, const NV: usize>(
     let l = S::LANES;
     assert!(ap.len() >= kc * MR && bp.len() >= kc * NV * l, "micro_kernel: packed panels too short");
     assert!(mr <= MR && nr <= NV * l && (mr == 0 || c.len() >= (mr - 1) * ldc + nr), "micro_kernel: C too short");
+    // Ask for the C tile now, so its cache lines arrive while the FMAs run.
+    for i in 0..mr {
+        prefetch(&c[i * ldc..i * ldc + nr]);
+    }
     let mut acc = [[s.zero(); NV]; MR];
     let (mut a, mut b) = (ap.as_ptr(), bp.as_ptr());
     for _ in 0..kc {
@@ -89,6 +93,24 @@ pub(crate) fn micro_kernel<S: Simd, const MR: usize, const NV: usize>(
         }
     }
     // ANCHOR_END: write_back
+}
+
+/// Hints every cache line of `x` into L1. Never faults.
+#[inline(always)]
+fn prefetch(x: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // 16 floats = one 64-byte line; the last element covers a line the
+        // stride may have stepped over when x is not line-aligned.
+        for p in x.iter().step_by(16).chain(x.last()) {
+            // SAFETY: a prefetch is a hint: it never faults and changes no state
+            // a program can observe; SSE is part of the x86_64 baseline.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>((p as *const f32).cast()) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
 }
 
 /// Loops 2 (jr) and 1 (ir) around [`micro_kernel`] on one packed block.
