@@ -9,7 +9,16 @@ const NV: usize = AVX2.nr / 8;
 
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
-fn body(t: Avx2Fma, tiles: Tiles, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usize, alpha: f32, beta: f32) {
+fn body(
+    t: Avx2Fma,
+    tiles: Tiles,
+    ap: (&[f32], Option<usize>),
+    bp: &[f32],
+    c: &mut [f32],
+    ldc: usize,
+    alpha: f32,
+    beta: f32,
+) {
     simd::macro_kernel::<Avx2Fma, { AVX2.mr }, NV>(t, tiles, ap, bp, c, ldc, alpha, beta)
 }
 
@@ -18,7 +27,7 @@ fn body(t: Avx2Fma, tiles: Tiles, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: us
 pub(crate) fn macro_kernel(
     t: Avx2Fma,
     tiles: Tiles,
-    ap: &[f32],
+    ap: (&[f32], Option<usize>),
     bp: &[f32],
     c: &mut [f32],
     ldc: usize,

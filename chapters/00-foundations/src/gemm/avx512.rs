@@ -9,7 +9,16 @@ const NV: usize = AVX512.nr / 16;
 
 #[target_feature(enable = "avx512f,avx2,fma")]
 #[allow(clippy::too_many_arguments)]
-fn body(t: Avx512, tiles: Tiles, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usize, alpha: f32, beta: f32) {
+fn body(
+    t: Avx512,
+    tiles: Tiles,
+    ap: (&[f32], Option<usize>),
+    bp: &[f32],
+    c: &mut [f32],
+    ldc: usize,
+    alpha: f32,
+    beta: f32,
+) {
     simd::macro_kernel::<Avx512, { AVX512.mr }, NV>(t, tiles, ap, bp, c, ldc, alpha, beta)
 }
 
@@ -18,7 +27,7 @@ fn body(t: Avx512, tiles: Tiles, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usi
 pub(crate) fn macro_kernel(
     t: Avx512,
     tiles: Tiles,
-    ap: &[f32],
+    ap: (&[f32], Option<usize>),
     bp: &[f32],
     c: &mut [f32],
     ldc: usize,

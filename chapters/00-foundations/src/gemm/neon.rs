@@ -9,7 +9,16 @@ const NV: usize = NEON.nr / 4;
 
 #[target_feature(enable = "neon")]
 #[allow(clippy::too_many_arguments)]
-fn body(t: Neon, tiles: Tiles, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usize, alpha: f32, beta: f32) {
+fn body(
+    t: Neon,
+    tiles: Tiles,
+    ap: (&[f32], Option<usize>),
+    bp: &[f32],
+    c: &mut [f32],
+    ldc: usize,
+    alpha: f32,
+    beta: f32,
+) {
     simd::macro_kernel::<Neon, { NEON.mr }, NV>(t, tiles, ap, bp, c, ldc, alpha, beta)
 }
 
@@ -18,7 +27,7 @@ fn body(t: Neon, tiles: Tiles, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usize
 pub(crate) fn macro_kernel(
     t: Neon,
     tiles: Tiles,
-    ap: &[f32],
+    ap: (&[f32], Option<usize>),
     bp: &[f32],
     c: &mut [f32],
     ldc: usize,

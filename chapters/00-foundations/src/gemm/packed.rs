@@ -99,9 +99,18 @@ impl Micro {
 
     /// Loops 2 and 1 and the micro-kernel on one packed block pair.
     #[allow(clippy::too_many_arguments)]
-    fn macro_kernel(self, t: Tiles, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usize, alpha: f32, beta: f32) {
+    fn macro_kernel(
+        self,
+        t: Tiles,
+        ap: (&[f32], Option<usize>),
+        bp: &[f32],
+        c: &mut [f32],
+        ldc: usize,
+        alpha: f32,
+        beta: f32,
+    ) {
         match self {
-            Micro::Portable => macro_kernel_portable(t, ap, bp, c, ldc, alpha, beta),
+            Micro::Portable => macro_kernel_portable(t, ap.0, bp, c, ldc, alpha, beta),
             #[cfg(target_arch = "x86_64")]
             Micro::Avx2(tok) => super::avx2_fma::macro_kernel(tok, t, ap, bp, c, ldc, alpha, beta),
             #[cfg(target_arch = "x86_64")]
@@ -111,6 +120,9 @@ impl Micro {
         }
     }
 }
+
+/// Widest C for which A is read in place instead of packed (see [`gemm`]).
+pub const DIRECT_A_MAX_N: usize = 64;
 
 /// The extent of one block: `mc × nc` of C, depth `kc`.
 #[derive(Clone, Copy, Debug)]
@@ -152,29 +164,38 @@ fn pack_b(dst: &mut [f32], b: &MatRef<'_, f32>, pc: usize, kc: usize, jc: usize,
 /// Packs A[ic..ic+mc, pc..pc+kc] into MR-tall panels: panel q holds, for
 /// each p, the MR floats A[ic+q·MR .., p], zero padded past row mc.
 #[allow(clippy::too_many_arguments)]
-fn pack_a(micro: Micro, dst: &mut [f32], a: &MatRef<'_, f32>, ic: usize, mc: usize, pc: usize, kc: usize, mr: usize) {
+fn pack_a(
+    #[allow(unused_variables)] micro: Micro,
+    dst: &mut [f32],
+    a: &MatRef<'_, f32>,
+    ic: usize,
+    mc: usize,
+    pc: usize,
+    kc: usize,
+    mr: usize,
+) {
     let data = a.data();
     for (q, panel) in dst.chunks_exact_mut(kc * mr).take(mc.div_ceil(mr)).enumerate() {
         let i0 = ic + q * mr;
         let h = mr.min(ic + mc - i0);
-        let avx2 = match micro {
-            #[cfg(target_arch = "x86_64")]
-            Micro::Avx2(t) => Some(t),
-            #[cfg(target_arch = "x86_64")]
-            Micro::Avx512(t) => Some(t.avx2()),
-            _ => None,
-        };
-        if let (true, Some(t)) = (a.cs() == 1, avx2) {
-            #[cfg(target_arch = "x86_64")]
-            super::avx2_fma::pack_a_rows(t, panel, &data[i0 * a.rs() + pc..], a.rs(), h, kc, mr);
-            #[cfg(not(target_arch = "x86_64"))]
-            let _ = t;
-            if h < mr {
-                for out in panel.chunks_exact_mut(mr) {
-                    out[h..].fill(0.0);
+        #[cfg(target_arch = "x86_64")]
+        {
+            let avx2 = match micro {
+                Micro::Avx2(t) => Some(t),
+                Micro::Avx512(t) => Some(t.avx2()),
+                Micro::Portable => None,
+            };
+            if let (true, Some(t)) = (a.cs() == 1, avx2) {
+                super::avx2_fma::pack_a_rows(t, panel, &data[i0 * a.rs() + pc..], a.rs(), h, kc, mr);
+                if h < mr {
+                    for out in panel.chunks_exact_mut(mr) {
+                        out[h..].fill(0.0);
+                    }
                 }
+                continue;
             }
-        } else if a.cs() == 1 {
+        }
+        if a.cs() == 1 {
             // Rows of A are contiguous: read each row once, scatter with stride MR.
             for i in 0..h {
                 let row = &data[(i0 + i) * a.rs() + pc..(i0 + i) * a.rs() + pc + kc];
@@ -227,6 +248,10 @@ pub(crate) fn gemm(
     }
     let Blocking { mr, nr, kc: kc_max, mc: mc_max, nc: nc_max } = micro.blocking();
     let ldc = c.ld();
+    // A narrow C (few NR panels) reuses each packed A panel only a few times:
+    // then transposing A into panels costs more than it saves, and the
+    // SIMD micro-kernels broadcast straight from A's rows instead.
+    let direct_a = a.cs() == 1 && n <= DIRECT_A_MAX_N && !matches!(micro, Micro::Portable);
     BUFFERS.with_borrow_mut(|(abuf, bbuf)| {
         let (kc0, mc0, nc0) = (kc_max.min(k), mc_max.min(m), nc_max.min(n));
         let a_len = mc0.div_ceil(mr) * mr * kc0;
@@ -247,9 +272,14 @@ pub(crate) fn gemm(
                 pack_b(bbuf, &b, pc, kc, jc, nc, nr);
                 for ic in (0..m).step_by(mc_max) {
                     let mc = mc_max.min(m - ic); // loop 3
-                    pack_a(micro, abuf, &a, ic, mc, pc, kc, mr);
                     let tiles = Tiles { mc, nc, kc };
-                    micro.macro_kernel(tiles, abuf, bbuf, &mut cdata[ic * ldc + jc..], ldc, alpha, beta_pc);
+                    let ap = if direct_a {
+                        (&a.data()[ic * a.rs() + pc..], Some(a.rs()))
+                    } else {
+                        pack_a(micro, abuf, &a, ic, mc, pc, kc, mr);
+                        (&abuf[..], None)
+                    };
+                    micro.macro_kernel(tiles, ap, bbuf, &mut cdata[ic * ldc + jc..], ldc, alpha, beta_pc);
                 }
             }
         }

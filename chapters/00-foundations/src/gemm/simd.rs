@@ -24,10 +24,10 @@ use crate::simd::Simd;
 /// (kc·NR floats), `c`: the tile's top-left corner, row stride `ldc`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn micro_kernel<S: Simd, const MR: usize, const NV: usize>(
+pub(crate) fn micro_kernel<S: Simd, const MR: usize, const NV: usize, const DIRECT: bool>(
     s: S,
     kc: usize,
-    ap: &[f32],
+    (ap, lda): (&[f32], usize),
     bp: &[f32],
     c: &mut [f32],
     ldc: usize,
@@ -35,7 +35,17 @@ pub(crate) fn micro_kernel<S: Simd, const MR: usize, const NV: usize>(
     (alpha, beta): (f32, f32),
 ) {
     let l = S::LANES;
-    assert!(ap.len() >= kc * MR && bp.len() >= kc * NV * l, "micro_kernel: packed panels too short");
+    assert!(bp.len() >= kc * NV * l, "micro_kernel: packed B too short");
+    if DIRECT {
+        // Ã is A itself, row-major: rows mr..MR repeat row mr-1 (computed, never stored).
+        assert!(mr >= 1 && kc >= 1 && ap.len() >= (mr - 1) * lda + kc, "micro_kernel: A too short");
+    } else {
+        assert!(ap.len() >= kc * MR, "micro_kernel: packed A too short");
+    }
+    let mut rows = [0usize; MR];
+    for (i, r) in rows.iter_mut().enumerate() {
+        *r = if DIRECT { i.min(mr.max(1) - 1) * lda } else { i };
+    }
     assert!(mr <= MR && nr <= NV * l && (mr == 0 || c.len() >= (mr - 1) * ldc + nr), "micro_kernel: C too short");
     // Ask for the C tile now, so its cache lines arrive while the FMAs run.
     for i in 0..mr {
@@ -50,15 +60,17 @@ pub(crate) fn micro_kernel<S: Simd, const MR: usize, const NV: usize>(
             *x = unsafe { s.load_ptr(b.add(v * l)) };
         }
         for (i, row) in acc.iter_mut().enumerate() {
-            // SAFETY: a walks kc groups of MR floats: in bounds by the assert above.
-            let ai = s.splat(unsafe { *a.add(i) });
+            // SAFETY: packed: a walks kc groups of MR floats; direct: a walks
+            // kc columns of mr rows lda apart (rows[i] ≤ (mr-1)·lda). In bounds
+            // by the asserts above.
+            let ai = s.splat(unsafe { *a.add(rows[i]) });
             for (r, &bx) in row.iter_mut().zip(&bv) {
                 *r = s.fma(ai, bx, *r);
             }
         }
         // SAFETY: one step past the last group at most: still in (or one past) the panels.
         unsafe {
-            a = a.add(MR);
+            a = a.add(if DIRECT { 1 } else { MR });
             b = b.add(NV * l);
         }
     }
@@ -79,18 +91,18 @@ pub(crate) fn micro_kernel<S: Simd, const MR: usize, const NV: usize>(
             }
         }
     } else {
-        // An edge tile: only the valid mr × nr corner, by partial loads/stores.
-        for (i, row) in acc.iter().enumerate().take(mr) {
+        // An edge tile: spill the whole tile to a buffer (constant indices, so
+        // the accumulators stay in registers above), then write the valid
+        // mr × nr corner.
+        const W: usize = 64;
+        assert!(MR <= 16 && NV * l <= W);
+        let mut buf = [0.0f32; 16 * W];
+        for (i, row) in acc.iter().enumerate() {
             for (v, &x) in row.iter().enumerate() {
-                let (j0, j1) = (v * l, nr.min((v + 1) * l));
-                if j0 >= j1 {
-                    break;
-                }
-                let out = &mut c[i * ldc + j0..i * ldc + j1];
-                let r = if beta == 0.0 { s.mul(va, x) } else { s.fma(vb, s.load_partial(out, 0.0), s.mul(va, x)) };
-                s.store_partial(out, r);
+                s.store(&mut buf[i * W + v * l..i * W + (v + 1) * l], x);
             }
         }
+        super::packed::write_back_scalar(&buf, W, c, ldc, mr, nr, alpha, beta);
     }
     // ANCHOR_END: write_back
 }
@@ -113,13 +125,26 @@ fn prefetch(x: &[f32]) {
     let _ = x;
 }
 
+/// Hints the cache line holding `p` into L1. Never faults, whatever `p`.
+#[inline(always)]
+fn prefetch_ptr(p: *const f32) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint: it never faults (any address is fine)
+    // and changes no state a program can observe; SSE is x86_64 baseline.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 /// Loops 2 (jr) and 1 (ir) around [`micro_kernel`] on one packed block.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn macro_kernel<S: Simd, const MR: usize, const NV: usize>(
     s: S,
     t: Tiles,
-    ap: &[f32],
+    (ap, lda): (&[f32], Option<usize>),
     bp: &[f32],
     c: &mut [f32],
     ldc: usize,
@@ -132,8 +157,25 @@ pub(crate) fn macro_kernel<S: Simd, const MR: usize, const NV: usize>(
         let bpanel = &bp[q * nrf * t.kc..(q + 1) * nrf * t.kc];
         for (r, i0) in (0..t.mc).step_by(MR).enumerate() {
             let mr = MR.min(t.mc - i0);
-            let apanel = &ap[r * MR * t.kc..(r + 1) * MR * t.kc];
-            micro_kernel::<S, MR, NV>(s, t.kc, apanel, bpanel, &mut c[i0 * ldc + j0..], ldc, (mr, nr), (alpha, beta));
+            let c = &mut c[i0 * ldc + j0..];
+            match lda {
+                None => {
+                    let apanel = &ap[r * MR * t.kc..(r + 1) * MR * t.kc];
+                    micro_kernel::<S, MR, NV, false>(s, t.kc, (apanel, 0), bpanel, c, ldc, (mr, nr), (alpha, beta));
+                }
+                Some(lda) => {
+                    // Start the next tile's MR rows of A on their way: the first
+                    // lines of each row, so the hardware prefetcher picks up
+                    // the rest of these short, far-apart streams early.
+                    for i in 0..MR {
+                        let row = ap.as_ptr().wrapping_add((i0 + MR + i) * lda);
+                        prefetch_ptr(row);
+                        prefetch_ptr(row.wrapping_add(16));
+                    }
+                    let arows = &ap[i0 * lda..];
+                    micro_kernel::<S, MR, NV, true>(s, t.kc, (arows, lda), bpanel, c, ldc, (mr, nr), (alpha, beta));
+                }
+            }
         }
     }
 }
