@@ -83,7 +83,7 @@ impl Operand {
 }
 
 /// A GEMM under test: C ← α·A·B + β·C.
-type GemmFn = dyn Fn(MatMut<'_, f32>, f32, MatRef<'_, f32>, MatRef<'_, f32>, f32);
+type GemmFn<'f> = dyn Fn(MatMut<'_, f32>, f32, MatRef<'_, f32>, MatRef<'_, f32>, f32) + 'f;
 
 /// Runs `f` on C (m×n, row stride n + c_pad, odd offset, canaries around,
 /// NaN in the row gaps) and compares with the f64 oracle.
@@ -95,7 +95,7 @@ fn check(
     c_pad: usize,
     alpha: f32,
     beta: f32,
-    f: &GemmFn,
+    f: &GemmFn<'_>,
 ) {
     let a = Operand::new(m, k, la, 1);
     let b = Operand::new(k, n, lb, 2);
