@@ -4,8 +4,45 @@
 use super::packed::{AVX2, Tiles};
 use super::simd;
 use crate::Avx2Fma;
+use std::arch::x86_64::__m256;
 
+const MR: usize = AVX2.mr;
 const NV: usize = AVX2.nr / 8;
+
+/// The packed k loop, a function of its own (see [`simd::KLoop`]).
+#[target_feature(enable = "avx2,fma")]
+#[inline(never)]
+fn k_packed(t: Avx2Fma, kc: usize, ap: &[f32], bp: &[f32]) -> [[__m256; NV]; MR] {
+    simd::k_loop::<Avx2Fma, MR, NV, false>(t, kc, (ap, 0), MR, bp)
+}
+
+/// The direct (A in place) k loop, a function of its own.
+#[target_feature(enable = "avx2,fma")]
+#[inline(never)]
+fn k_direct(t: Avx2Fma, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[__m256; NV]; MR] {
+    simd::k_loop::<Avx2Fma, MR, NV, true>(t, kc, (ap, lda), mr, bp)
+}
+
+/// The k loops' types, as called through a pointer.
+type PackedLoop = unsafe fn(Avx2Fma, usize, &[f32], &[f32]) -> [[__m256; NV]; MR];
+type DirectLoop = unsafe fn(Avx2Fma, usize, &[f32], usize, usize, &[f32]) -> [[__m256; NV]; MR];
+
+impl simd::KLoop<MR, NV> for Avx2Fma {
+    #[inline(always)]
+    fn k_loop_packed(self, kc: usize, ap: &[f32], bp: &[f32]) -> [[__m256; NV]; MR] {
+        // An opaque pointer: LLVM would otherwise inline the loop back into
+        // its caller (`#[inline(never)]` notwithstanding) and spill the tile.
+        let f: PackedLoop = k_packed;
+        // SAFETY: `self` is an Avx2Fma token, built only after detection found the features `f` needs.
+        unsafe { std::hint::black_box(f)(self, kc, ap, bp) }
+    }
+    #[inline(always)]
+    fn k_loop_direct(self, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[__m256; NV]; MR] {
+        let f: DirectLoop = k_direct;
+        // SAFETY: `self` is an Avx2Fma token, built only after detection found the features `f` needs.
+        unsafe { std::hint::black_box(f)(self, kc, ap, lda, mr, bp) }
+    }
+}
 
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
@@ -19,7 +56,7 @@ fn body(
     alpha: f32,
     beta: f32,
 ) {
-    simd::macro_kernel::<Avx2Fma, { AVX2.mr }, NV>(t, tiles, ap, bp, c, ldc, alpha, beta)
+    simd::macro_kernel::<Avx2Fma, MR, NV>(t, tiles, ap, bp, c, ldc, alpha, beta)
 }
 
 /// Loops 2 and 1 and the 6×16 micro-kernel.

@@ -4,8 +4,45 @@
 use super::packed::{AVX512, Tiles};
 use super::simd;
 use crate::Avx512;
+use std::arch::x86_64::__m512;
 
+const MR: usize = AVX512.mr;
 const NV: usize = AVX512.nr / 16;
+
+/// The packed k loop, a function of its own (see [`simd::KLoop`]).
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline(never)]
+fn k_packed(t: Avx512, kc: usize, ap: &[f32], bp: &[f32]) -> [[__m512; NV]; MR] {
+    simd::k_loop::<Avx512, MR, NV, false>(t, kc, (ap, 0), MR, bp)
+}
+
+/// The direct (A in place) k loop, a function of its own.
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline(never)]
+fn k_direct(t: Avx512, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[__m512; NV]; MR] {
+    simd::k_loop::<Avx512, MR, NV, true>(t, kc, (ap, lda), mr, bp)
+}
+
+/// The k loops' types, as called through a pointer.
+type PackedLoop = unsafe fn(Avx512, usize, &[f32], &[f32]) -> [[__m512; NV]; MR];
+type DirectLoop = unsafe fn(Avx512, usize, &[f32], usize, usize, &[f32]) -> [[__m512; NV]; MR];
+
+impl simd::KLoop<MR, NV> for Avx512 {
+    #[inline(always)]
+    fn k_loop_packed(self, kc: usize, ap: &[f32], bp: &[f32]) -> [[__m512; NV]; MR] {
+        // An opaque pointer: LLVM would otherwise inline the loop back into
+        // its caller (`#[inline(never)]` notwithstanding) and spill the tile.
+        let f: PackedLoop = k_packed;
+        // SAFETY: `self` is an Avx512 token, built only after detection found the features `f` needs.
+        unsafe { std::hint::black_box(f)(self, kc, ap, bp) }
+    }
+    #[inline(always)]
+    fn k_loop_direct(self, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[__m512; NV]; MR] {
+        let f: DirectLoop = k_direct;
+        // SAFETY: `self` is an Avx512 token, built only after detection found the features `f` needs.
+        unsafe { std::hint::black_box(f)(self, kc, ap, lda, mr, bp) }
+    }
+}
 
 #[target_feature(enable = "avx512f,avx2,fma")]
 #[allow(clippy::too_many_arguments)]
@@ -19,7 +56,7 @@ fn body(
     alpha: f32,
     beta: f32,
 ) {
-    simd::macro_kernel::<Avx512, { AVX512.mr }, NV>(t, tiles, ap, bp, c, ldc, alpha, beta)
+    simd::macro_kernel::<Avx512, MR, NV>(t, tiles, ap, bp, c, ldc, alpha, beta)
 }
 
 /// Loops 2 and 1 and the 12×32 micro-kernel.

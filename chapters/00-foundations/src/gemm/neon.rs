@@ -4,8 +4,45 @@
 use super::packed::{NEON, Tiles};
 use super::simd;
 use crate::Neon;
+use std::arch::aarch64::float32x4_t;
 
+const MR: usize = NEON.mr;
 const NV: usize = NEON.nr / 4;
+
+/// The packed k loop, a function of its own (see [`simd::KLoop`]).
+#[target_feature(enable = "neon")]
+#[inline(never)]
+fn k_packed(t: Neon, kc: usize, ap: &[f32], bp: &[f32]) -> [[float32x4_t; NV]; MR] {
+    simd::k_loop::<Neon, MR, NV, false>(t, kc, (ap, 0), MR, bp)
+}
+
+/// The direct (A in place) k loop, a function of its own.
+#[target_feature(enable = "neon")]
+#[inline(never)]
+fn k_direct(t: Neon, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[float32x4_t; NV]; MR] {
+    simd::k_loop::<Neon, MR, NV, true>(t, kc, (ap, lda), mr, bp)
+}
+
+/// The k loops' types, as called through a pointer.
+type PackedLoop = unsafe fn(Neon, usize, &[f32], &[f32]) -> [[float32x4_t; NV]; MR];
+type DirectLoop = unsafe fn(Neon, usize, &[f32], usize, usize, &[f32]) -> [[float32x4_t; NV]; MR];
+
+impl simd::KLoop<MR, NV> for Neon {
+    #[inline(always)]
+    fn k_loop_packed(self, kc: usize, ap: &[f32], bp: &[f32]) -> [[float32x4_t; NV]; MR] {
+        // An opaque pointer: LLVM would otherwise inline the loop back into
+        // its caller (`#[inline(never)]` notwithstanding) and spill the tile.
+        let f: PackedLoop = k_packed;
+        // SAFETY: `self` is a Neon token, built only after detection found the features `f` needs.
+        unsafe { std::hint::black_box(f)(self, kc, ap, bp) }
+    }
+    #[inline(always)]
+    fn k_loop_direct(self, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[float32x4_t; NV]; MR] {
+        let f: DirectLoop = k_direct;
+        // SAFETY: `self` is a Neon token, built only after detection found the features `f` needs.
+        unsafe { std::hint::black_box(f)(self, kc, ap, lda, mr, bp) }
+    }
+}
 
 #[target_feature(enable = "neon")]
 #[allow(clippy::too_many_arguments)]
@@ -19,7 +56,7 @@ fn body(
     alpha: f32,
     beta: f32,
 ) {
-    simd::macro_kernel::<Neon, { NEON.mr }, NV>(t, tiles, ap, bp, c, ldc, alpha, beta)
+    simd::macro_kernel::<Neon, MR, NV>(t, tiles, ap, bp, c, ldc, alpha, beta)
 }
 
 /// Loops 2 and 1 and the 8×12 micro-kernel.

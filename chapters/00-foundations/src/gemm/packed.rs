@@ -224,6 +224,18 @@ fn pack_a(
     }
 }
 
+/// The first `len` floats of `buf` starting at a 64-byte boundary (one
+/// cache line, one zmm register): a vector load that straddles two cache
+/// lines costs two. Grows `buf` when needed.
+fn aligned(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    const LINE: usize = 16; // floats per 64-byte line
+    if buf.len() < len + LINE {
+        buf.resize(len + LINE, 0.0);
+    }
+    let skip = buf.as_ptr().align_offset(64).min(LINE);
+    &mut buf[skip..skip + len]
+}
+
 // ANCHOR: five_loops
 /// C ← α·A·B + β·C through the five loops with micro-kernel `micro`.
 /// A: (M, K)  B: (K, N)  C: (M, N), any strides. β = 0 does not read C.
@@ -256,12 +268,8 @@ pub(crate) fn gemm(
         let (kc0, mc0, nc0) = (kc_max.min(k), mc_max.min(m), nc_max.min(n));
         let a_len = mc0.div_ceil(mr) * mr * kc0;
         let b_len = nc0.div_ceil(nr) * nr * kc0;
-        if abuf.len() < a_len {
-            abuf.resize(a_len, 0.0);
-        }
-        if bbuf.len() < b_len {
-            bbuf.resize(b_len, 0.0);
-        }
+        let abuf = aligned(abuf, a_len);
+        let bbuf = aligned(bbuf, b_len);
         let cdata = c.data();
         for jc in (0..n).step_by(nc_max) {
             let nc = nc_max.min(n - jc); // loop 5

@@ -19,25 +19,22 @@ use super::packed::Tiles;
 use crate::simd::Simd;
 
 // ANCHOR: micro_kernel
-/// C[0..mr, 0..nr] ← α·Ã·B̃ + β·C for one MR×NR tile (NR = NV·LANES).
-/// `ap`: MR-tall micro-panel (kc·MR floats), `bp`: NR-wide micro-panel
-/// (kc·NR floats), `c`: the tile's top-left corner, row stride `ldc`.
+/// The micro-kernel's k loop: the MR×NR tile of Ã·B̃ over depth kc, in
+/// MR·NV vector registers. Packed: `ap` is an MR-tall micro-panel (kc·MR
+/// floats). Direct (`DIRECT`): `ap` is A itself at the tile's corner, rows
+/// `lda` apart; rows mr..MR repeat row mr-1 (computed, never stored).
+/// `bp`: an NR-wide micro-panel of B̃ (kc·NR floats).
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn micro_kernel<S: Simd, const MR: usize, const NV: usize, const DIRECT: bool>(
+pub(crate) fn k_loop<S: Simd, const MR: usize, const NV: usize, const DIRECT: bool>(
     s: S,
     kc: usize,
     (ap, lda): (&[f32], usize),
+    mr: usize,
     bp: &[f32],
-    c: &mut [f32],
-    ldc: usize,
-    (mr, nr): (usize, usize),
-    (alpha, beta): (f32, f32),
-) {
+) -> [[S::V; NV]; MR] {
     let l = S::LANES;
     assert!(bp.len() >= kc * NV * l, "micro_kernel: packed B too short");
     if DIRECT {
-        // Ã is A itself, row-major: rows mr..MR repeat row mr-1 (computed, never stored).
         assert!(mr >= 1 && kc >= 1 && ap.len() >= (mr - 1) * lda + kc, "micro_kernel: A too short");
     } else {
         assert!(ap.len() >= kc * MR, "micro_kernel: packed A too short");
@@ -45,11 +42,6 @@ pub(crate) fn micro_kernel<S: Simd, const MR: usize, const NV: usize, const DIRE
     let mut rows = [0usize; MR];
     for (i, r) in rows.iter_mut().enumerate() {
         *r = if DIRECT { i.min(mr.max(1) - 1) * lda } else { i };
-    }
-    assert!(mr <= MR && nr <= NV * l && (mr == 0 || c.len() >= (mr - 1) * ldc + nr), "micro_kernel: C too short");
-    // Ask for the C tile now, so its cache lines arrive while the FMAs run.
-    for i in 0..mr {
-        prefetch(&c[i * ldc..i * ldc + nr]);
     }
     let mut acc = [[s.zero(); NV]; MR];
     let (mut a, mut b) = (ap.as_ptr(), bp.as_ptr());
@@ -74,7 +66,42 @@ pub(crate) fn micro_kernel<S: Simd, const MR: usize, const NV: usize, const DIRE
             b = b.add(NV * l);
         }
     }
-    // ANCHOR_END: micro_kernel
+    acc
+}
+// ANCHOR_END: micro_kernel
+
+/// The k loop compiled as a function of its own per ISA (see the per-ISA
+/// files): register allocation then sees only the loop, and the tile stays
+/// in registers whatever the code around it needs.
+pub(crate) trait KLoop<const MR: usize, const NV: usize>: Simd {
+    /// [`k_loop`] on a packed micro-panel of Ã.
+    fn k_loop_packed(self, kc: usize, ap: &[f32], bp: &[f32]) -> [[Self::V; NV]; MR];
+    /// [`k_loop`] reading A in place (rows `lda` apart, `mr` of them valid).
+    fn k_loop_direct(self, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[Self::V; NV]; MR];
+}
+
+/// C[0..mr, 0..nr] ← α·Ã·B̃ + β·C for one MR×NR tile (NR = NV·LANES):
+/// the k loop, then the write-back. `c`: the tile's top-left corner, row
+/// stride `ldc`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn micro_kernel<S: KLoop<MR, NV>, const MR: usize, const NV: usize, const DIRECT: bool>(
+    s: S,
+    kc: usize,
+    (ap, lda): (&[f32], usize),
+    bp: &[f32],
+    c: &mut [f32],
+    ldc: usize,
+    (mr, nr): (usize, usize),
+    (alpha, beta): (f32, f32),
+) {
+    let l = S::LANES;
+    assert!(mr <= MR && nr <= NV * l && (mr == 0 || c.len() >= (mr - 1) * ldc + nr), "micro_kernel: C too short");
+    // Ask for the C tile now, so its cache lines arrive while the FMAs run.
+    for i in 0..mr {
+        prefetch(&c[i * ldc..i * ldc + nr]);
+    }
+    let acc = if DIRECT { s.k_loop_direct(kc, ap, lda, mr, bp) } else { s.k_loop_packed(kc, ap, bp) };
     // ANCHOR: write_back
     let va = s.splat(alpha);
     let vb = s.splat(beta);
@@ -85,7 +112,8 @@ pub(crate) fn micro_kernel<S: Simd, const MR: usize, const NV: usize, const DIRE
                 let p = c[i * ldc + v * l..i * ldc + (v + 1) * l].as_mut_ptr();
                 // SAFETY: the slice above holds LANES floats at p.
                 unsafe {
-                    let r = if beta == 0.0 { s.mul(va, x) } else { s.fma(vb, s.load_ptr(p), s.mul(va, x)) };
+                    let ax = if alpha == 1.0 { x } else { s.mul(va, x) };
+                    let r = if beta == 0.0 { ax } else { s.fma(vb, s.load_ptr(p), ax) };
                     s.store_ptr(p, r);
                 }
             }
@@ -141,7 +169,7 @@ fn prefetch_ptr(p: *const f32) {
 /// Loops 2 (jr) and 1 (ir) around [`micro_kernel`] on one packed block.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn macro_kernel<S: Simd, const MR: usize, const NV: usize>(
+pub(crate) fn macro_kernel<S: KLoop<MR, NV>, const MR: usize, const NV: usize>(
     s: S,
     t: Tiles,
     (ap, lda): (&[f32], Option<usize>),
