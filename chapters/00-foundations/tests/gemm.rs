@@ -169,7 +169,8 @@ fn layouts() -> Vec<(Layout, Layout)> {
 }
 
 per_isa! {
-    /// Every m in 0..=2·MR+1 and n in 0..=2·NR+1 for k ∈ {0, 1, 7}, β = 0 over NaN.
+    /// Every m in 0..=2·MR+1 and n in 0..=2·NR+1 for k ∈ {0, 1, 7} (and k = 5
+    /// with A transposed), β = 0 over NaN.
     fn every_rung_on_every_tile_tail(isa) {
         let bl = blocking(isa);
         for rung in rungs(isa) {
@@ -178,6 +179,14 @@ per_isa! {
                     for n in 0..=2 * bl.nr + 1 {
                         check(rung.name(), (m, k, n), (PLAIN, PLAIN), 0, 1.0, 0.0, &rung_fn(rung));
                     }
+                }
+            }
+            // A transposed: the SIMD rungs pack it instead of reading it in
+            // place (which they do for row-major A and N ≤ 64).
+            let at = Layout { trans: true, offset: 1, pad: 0 };
+            for m in 0..=2 * bl.mr + 1 {
+                for n in 0..=2 * bl.nr + 1 {
+                    check(rung.name(), (m, 5, n), (at, PLAIN), 1, 1.0, 0.0, &rung_fn(rung));
                 }
             }
         }
