@@ -2,7 +2,7 @@
 //! (two 8-float vectors per row), leaving 4 for B̃ and the broadcasts.
 
 use super::packed::{AVX2, Tiles};
-use super::simd;
+use super::simd::{self, EDGE};
 use crate::Avx2Fma;
 use std::arch::x86_64::__m256;
 
@@ -13,19 +13,35 @@ const NV: usize = AVX2.nr / 8;
 #[target_feature(enable = "avx2,fma")]
 #[inline(never)]
 fn k_packed(t: Avx2Fma, kc: usize, ap: &[f32], bp: &[f32]) -> [[__m256; NV]; MR] {
-    simd::k_loop::<Avx2Fma, MR, NV, false>(t, kc, (ap, 0), MR, bp)
+    simd::k_loop::<Avx2Fma, MR, NV, false, MR>(t, kc, (ap, 0), MR, bp)
 }
 
 /// The direct (A in place) k loop, a function of its own.
 #[target_feature(enable = "avx2,fma")]
 #[inline(never)]
 fn k_direct(t: Avx2Fma, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[__m256; NV]; MR] {
-    simd::k_loop::<Avx2Fma, MR, NV, true>(t, kc, (ap, lda), mr, bp)
+    simd::k_loop::<Avx2Fma, MR, NV, true, MR>(t, kc, (ap, lda), mr, bp)
+}
+
+/// The packed k loop on the first `EDGE` rows only (thin edge panels).
+#[target_feature(enable = "avx2,fma")]
+#[inline(never)]
+fn k_packed_edge(t: Avx2Fma, kc: usize, ap: &[f32], bp: &[f32]) -> [[__m256; NV]; EDGE] {
+    simd::k_loop::<Avx2Fma, MR, NV, false, EDGE>(t, kc, (ap, 0), MR, bp)
+}
+
+/// The direct k loop on the first `EDGE` rows only.
+#[target_feature(enable = "avx2,fma")]
+#[inline(never)]
+fn k_direct_edge(t: Avx2Fma, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[__m256; NV]; EDGE] {
+    simd::k_loop::<Avx2Fma, MR, NV, true, EDGE>(t, kc, (ap, lda), mr, bp)
 }
 
 /// The k loops' types, as called through a pointer.
 type PackedLoop = unsafe fn(Avx2Fma, usize, &[f32], &[f32]) -> [[__m256; NV]; MR];
 type DirectLoop = unsafe fn(Avx2Fma, usize, &[f32], usize, usize, &[f32]) -> [[__m256; NV]; MR];
+type PackedEdge = unsafe fn(Avx2Fma, usize, &[f32], &[f32]) -> [[__m256; NV]; EDGE];
+type DirectEdge = unsafe fn(Avx2Fma, usize, &[f32], usize, usize, &[f32]) -> [[__m256; NV]; EDGE];
 
 impl simd::KLoop<MR, NV> for Avx2Fma {
     #[inline(always)]
@@ -39,6 +55,18 @@ impl simd::KLoop<MR, NV> for Avx2Fma {
     #[inline(always)]
     fn k_loop_direct(self, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[__m256; NV]; MR] {
         let f: DirectLoop = k_direct;
+        // SAFETY: `self` is an Avx2Fma token, built only after detection found the features `f` needs.
+        unsafe { std::hint::black_box(f)(self, kc, ap, lda, mr, bp) }
+    }
+    #[inline(always)]
+    fn k_loop_packed_edge(self, kc: usize, ap: &[f32], bp: &[f32]) -> [[__m256; NV]; EDGE] {
+        let f: PackedEdge = k_packed_edge;
+        // SAFETY: `self` is an Avx2Fma token, built only after detection found the features `f` needs.
+        unsafe { std::hint::black_box(f)(self, kc, ap, bp) }
+    }
+    #[inline(always)]
+    fn k_loop_direct_edge(self, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[__m256; NV]; EDGE] {
+        let f: DirectEdge = k_direct_edge;
         // SAFETY: `self` is an Avx2Fma token, built only after detection found the features `f` needs.
         unsafe { std::hint::black_box(f)(self, kc, ap, lda, mr, bp) }
     }

@@ -25,13 +25,13 @@ use crate::simd::Simd;
 /// `lda` apart; rows mr..MR repeat row mr-1 (computed, never stored).
 /// `bp`: an NR-wide micro-panel of B̃ (kc·NR floats).
 #[inline(always)]
-pub(crate) fn k_loop<S: Simd, const MR: usize, const NV: usize, const DIRECT: bool>(
+pub(crate) fn k_loop<S: Simd, const MR: usize, const NV: usize, const DIRECT: bool, const R: usize>(
     s: S,
     kc: usize,
     (ap, lda): (&[f32], usize),
     mr: usize,
     bp: &[f32],
-) -> [[S::V; NV]; MR] {
+) -> [[S::V; NV]; R] {
     let l = S::LANES;
     assert!(bp.len() >= kc * NV * l, "micro_kernel: packed B too short");
     if DIRECT {
@@ -39,11 +39,14 @@ pub(crate) fn k_loop<S: Simd, const MR: usize, const NV: usize, const DIRECT: bo
     } else {
         assert!(ap.len() >= kc * MR, "micro_kernel: packed A too short");
     }
-    let mut rows = [0usize; MR];
+    // R ≤ MR rows are computed: all MR, or only the first few for a thin
+    // edge panel (see `EDGE`).
+    assert!(R <= MR);
+    let mut rows = [0usize; R];
     for (i, r) in rows.iter_mut().enumerate() {
         *r = if DIRECT { i.min(mr.max(1) - 1) * lda } else { i };
     }
-    let mut acc = [[s.zero(); NV]; MR];
+    let mut acc = [[s.zero(); NV]; R];
     let (mut a, mut b) = (ap.as_ptr(), bp.as_ptr());
     for _ in 0..kc {
         let mut bv = [s.zero(); NV];
@@ -78,7 +81,15 @@ pub(crate) trait KLoop<const MR: usize, const NV: usize>: Simd {
     fn k_loop_packed(self, kc: usize, ap: &[f32], bp: &[f32]) -> [[Self::V; NV]; MR];
     /// [`k_loop`] reading A in place (rows `lda` apart, `mr` of them valid).
     fn k_loop_direct(self, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[Self::V; NV]; MR];
+    /// [`KLoop::k_loop_packed`] computing only the first [`EDGE`] rows.
+    fn k_loop_packed_edge(self, kc: usize, ap: &[f32], bp: &[f32]) -> [[Self::V; NV]; EDGE];
+    /// [`KLoop::k_loop_direct`] computing only the first [`EDGE`] rows.
+    fn k_loop_direct_edge(self, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[Self::V; NV]; EDGE];
 }
+
+/// Rows of the thin kernel used for an edge panel of at most EDGE valid
+/// rows (64 = 5·12 + 4: the last panel computes 4 rows, not 12).
+pub(crate) const EDGE: usize = 4;
 
 /// C[0..mr, 0..nr] ← α·Ã·B̃ + β·C for one MR×NR tile (NR = NV·LANES):
 /// the k loop, then the write-back. `c`: the tile's top-left corner, row
@@ -101,11 +112,31 @@ pub(crate) fn micro_kernel<S: KLoop<MR, NV>, const MR: usize, const NV: usize, c
     for i in 0..mr {
         prefetch(&c[i * ldc..i * ldc + nr]);
     }
-    let acc = if DIRECT { s.k_loop_direct(kc, ap, lda, mr, bp) } else { s.k_loop_packed(kc, ap, bp) };
-    // ANCHOR: write_back
+    if MR > EDGE && mr <= EDGE {
+        let acc = if DIRECT { s.k_loop_direct_edge(kc, ap, lda, mr, bp) } else { s.k_loop_packed_edge(kc, ap, bp) };
+        write_back::<S, EDGE, NV>(s, &acc, c, ldc, (mr, nr), (alpha, beta));
+    } else {
+        let acc = if DIRECT { s.k_loop_direct(kc, ap, lda, mr, bp) } else { s.k_loop_packed(kc, ap, bp) };
+        write_back::<S, MR, NV>(s, &acc, c, ldc, (mr, nr), (alpha, beta));
+    }
+}
+
+// ANCHOR: write_back
+/// C[0..mr, 0..nr] ← α·acc + β·C for an R×(NV·LANES) tile of accumulators;
+/// β = 0 does not read C.
+#[inline(always)]
+fn write_back<S: Simd, const R: usize, const NV: usize>(
+    s: S,
+    acc: &[[S::V; NV]; R],
+    c: &mut [f32],
+    ldc: usize,
+    (mr, nr): (usize, usize),
+    (alpha, beta): (f32, f32),
+) {
+    let l = S::LANES;
     let va = s.splat(alpha);
     let vb = s.splat(beta);
-    if mr == MR && nr == NV * l {
+    if mr == R && nr == NV * l {
         // A full tile: plain vector loads and stores.
         for (i, row) in acc.iter().enumerate() {
             for (v, &x) in row.iter().enumerate() {
@@ -123,7 +154,7 @@ pub(crate) fn micro_kernel<S: KLoop<MR, NV>, const MR: usize, const NV: usize, c
         // the accumulators stay in registers above), then write the valid
         // mr × nr corner.
         const W: usize = 64;
-        assert!(MR <= 16 && NV * l <= W);
+        assert!(R <= 16 && NV * l <= W);
         let mut buf = [0.0f32; 16 * W];
         for (i, row) in acc.iter().enumerate() {
             for (v, &x) in row.iter().enumerate() {
@@ -132,8 +163,8 @@ pub(crate) fn micro_kernel<S: KLoop<MR, NV>, const MR: usize, const NV: usize, c
         }
         super::packed::write_back_scalar(&buf, W, c, ldc, mr, nr, alpha, beta);
     }
-    // ANCHOR_END: write_back
 }
+// ANCHOR_END: write_back
 
 /// Hints every cache line of `x` into L1. Never faults.
 #[inline(always)]
