@@ -121,7 +121,9 @@ impl Micro {
     }
 }
 
-/// Widest C for which A is read in place instead of packed (see [`gemm`]).
+/// Widest C (in columns) for which the SIMD rungs read a row-major A in
+/// place instead of packing it: a narrow C reuses each packed panel of A
+/// only N/NR times, too few to repay the transpose that packing is.
 pub const DIRECT_A_MAX_N: usize = 64;
 
 /// The extent of one block: `mc × nc` of C, depth `kc`.
