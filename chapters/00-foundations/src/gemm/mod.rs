@@ -29,7 +29,7 @@
 //! The blocking constants, named as in BLIS, each cut one loop of the five
 //! (see [`packed::Blocking`]): NC (loop 5, columns of B per L3 slab), KC
 //! (loop 4, depth of one rank-KC update), MC (loop 3, rows of A per L2
-//! block), NR (loop 2, columns of the register tile), MR (loop 1, rows of
+//! block), MR (loop 2, rows of the register tile), NR (loop 1, columns of
 //! the register tile).
 //!
 //! [`gemm`] / [`gemm_on`] pick the best rung for the ISA (scalar: the

@@ -197,7 +197,7 @@ fn prefetch_ptr(p: *const f32) {
     let _ = p;
 }
 
-/// Loops 2 (jr) and 1 (ir) around [`micro_kernel`] on one packed block.
+/// Loops 2 (ir) and 1 (jr) around [`micro_kernel`] on one packed block.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn macro_kernel<S: KLoop<MR, NV>, const MR: usize, const NV: usize>(
@@ -211,11 +211,21 @@ pub(crate) fn macro_kernel<S: KLoop<MR, NV>, const MR: usize, const NV: usize>(
     beta: f32,
 ) {
     let nrf = NV * S::LANES;
-    for (q, j0) in (0..t.nc).step_by(nrf).enumerate() {
-        let nr = nrf.min(t.nc - j0);
-        let bpanel = &bp[q * nrf * t.kc..(q + 1) * nrf * t.kc];
-        for (r, i0) in (0..t.mc).step_by(MR).enumerate() {
-            let mr = MR.min(t.mc - i0);
+    for (r, i0) in (0..t.mc).step_by(MR).enumerate() {
+        let mr = MR.min(t.mc - i0);
+        if let Some(lda) = lda {
+            // Start the next row-panel's MR rows of A on their way: the first
+            // lines of each row, so the hardware prefetcher picks up the rest
+            // of these short, far-apart streams early.
+            for i in 0..MR {
+                let row = ap.as_ptr().wrapping_add((i0 + MR + i) * lda);
+                prefetch_ptr(row);
+                prefetch_ptr(row.wrapping_add(16));
+            }
+        }
+        for (q, j0) in (0..t.nc).step_by(nrf).enumerate() {
+            let nr = nrf.min(t.nc - j0);
+            let bpanel = &bp[q * nrf * t.kc..(q + 1) * nrf * t.kc];
             let c = &mut c[i0 * ldc + j0..];
             match lda {
                 None => {
@@ -223,14 +233,6 @@ pub(crate) fn macro_kernel<S: KLoop<MR, NV>, const MR: usize, const NV: usize>(
                     micro_kernel::<S, MR, NV, false>(s, t.kc, (apanel, 0), bpanel, c, ldc, (mr, nr), (alpha, beta));
                 }
                 Some(lda) => {
-                    // Start the next tile's MR rows of A on their way: the first
-                    // lines of each row, so the hardware prefetcher picks up
-                    // the rest of these short, far-apart streams early.
-                    for i in 0..MR {
-                        let row = ap.as_ptr().wrapping_add((i0 + MR + i) * lda);
-                        prefetch_ptr(row);
-                        prefetch_ptr(row.wrapping_add(16));
-                    }
                     let arows = &ap[i0 * lda..];
                     micro_kernel::<S, MR, NV, true>(s, t.kc, (arows, lda), bpanel, c, ldc, (mr, nr), (alpha, beta));
                 }
