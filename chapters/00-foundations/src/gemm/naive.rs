@@ -6,7 +6,7 @@ use crate::Real;
 // ANCHOR: gemm_naive
 /// C ← α·A·B + β·C.  A: (M, K)  B: (K, N)  C: (M, N), any strides.
 ///
-/// Loop order i-j-k: for each output C[i][j], the dot product of row i of A
+/// Loop order i-j-k: for each output `C[i][j]`, the dot product of row i of A
 /// with column j of B. β = 0 means C is *not read* (it may hold NaN).
 pub fn gemm<T: Real>(mut c: MatMut<'_, T>, alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T) {
     let (m, k, n) = (a.rows(), a.cols(), b.cols());

@@ -1,0 +1,104 @@
+//! v5: the micro-kernel with AVX-512: a 12×32 tile in 24 zmm registers
+//! (two 16-float vectors per row), leaving 8 for B̃ and the broadcasts.
+
+use super::packed::{AVX512, Tiles};
+use super::simd::{self, EDGE};
+use crate::Avx512;
+use std::arch::x86_64::__m512;
+
+const MR: usize = AVX512.mr;
+const NV: usize = AVX512.nr / 16;
+
+/// The packed k loop, a function of its own (see [`simd::KLoop`]).
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline(never)]
+fn k_packed(t: Avx512, kc: usize, ap: &[f32], bp: &[f32]) -> [[__m512; NV]; MR] {
+    simd::k_loop::<Avx512, MR, NV, false, MR>(t, kc, (ap, 0), MR, bp)
+}
+
+/// The direct (A in place) k loop, a function of its own.
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline(never)]
+fn k_direct(t: Avx512, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[__m512; NV]; MR] {
+    simd::k_loop::<Avx512, MR, NV, true, MR>(t, kc, (ap, lda), mr, bp)
+}
+
+/// The packed k loop on the first `EDGE` rows only (thin edge panels).
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline(never)]
+fn k_packed_edge(t: Avx512, kc: usize, ap: &[f32], bp: &[f32]) -> [[__m512; NV]; EDGE] {
+    simd::k_loop::<Avx512, MR, NV, false, EDGE>(t, kc, (ap, 0), MR, bp)
+}
+
+/// The direct k loop on the first `EDGE` rows only.
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline(never)]
+fn k_direct_edge(t: Avx512, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[__m512; NV]; EDGE] {
+    simd::k_loop::<Avx512, MR, NV, true, EDGE>(t, kc, (ap, lda), mr, bp)
+}
+
+/// The k loops' types, as called through a pointer.
+type PackedLoop = unsafe fn(Avx512, usize, &[f32], &[f32]) -> [[__m512; NV]; MR];
+type DirectLoop = unsafe fn(Avx512, usize, &[f32], usize, usize, &[f32]) -> [[__m512; NV]; MR];
+type PackedEdge = unsafe fn(Avx512, usize, &[f32], &[f32]) -> [[__m512; NV]; EDGE];
+type DirectEdge = unsafe fn(Avx512, usize, &[f32], usize, usize, &[f32]) -> [[__m512; NV]; EDGE];
+
+impl simd::KLoop<MR, NV> for Avx512 {
+    #[inline(always)]
+    fn k_loop_packed(self, kc: usize, ap: &[f32], bp: &[f32]) -> [[__m512; NV]; MR] {
+        // An opaque pointer: LLVM would otherwise inline the loop back into
+        // its caller (`#[inline(never)]` notwithstanding) and spill the tile.
+        let f: PackedLoop = k_packed;
+        // SAFETY: `self` is an Avx512 token, built only after detection found the features `f` needs.
+        unsafe { std::hint::black_box(f)(self, kc, ap, bp) }
+    }
+    #[inline(always)]
+    fn k_loop_direct(self, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[__m512; NV]; MR] {
+        let f: DirectLoop = k_direct;
+        // SAFETY: `self` is an Avx512 token, built only after detection found the features `f` needs.
+        unsafe { std::hint::black_box(f)(self, kc, ap, lda, mr, bp) }
+    }
+    #[inline(always)]
+    fn k_loop_packed_edge(self, kc: usize, ap: &[f32], bp: &[f32]) -> [[__m512; NV]; EDGE] {
+        let f: PackedEdge = k_packed_edge;
+        // SAFETY: `self` is an Avx512 token, built only after detection found the features `f` needs.
+        unsafe { std::hint::black_box(f)(self, kc, ap, bp) }
+    }
+    #[inline(always)]
+    fn k_loop_direct_edge(self, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[__m512; NV]; EDGE] {
+        let f: DirectEdge = k_direct_edge;
+        // SAFETY: `self` is an Avx512 token, built only after detection found the features `f` needs.
+        unsafe { std::hint::black_box(f)(self, kc, ap, lda, mr, bp) }
+    }
+}
+
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+fn body(
+    t: Avx512,
+    tiles: Tiles,
+    ap: (&[f32], Option<usize>),
+    bp: &[f32],
+    c: &mut [f32],
+    ldc: usize,
+    alpha: f32,
+    beta: f32,
+) {
+    simd::macro_kernel::<Avx512, MR, NV>(t, tiles, ap, bp, c, ldc, alpha, beta)
+}
+
+/// Loops 2 and 1 and the 12×32 micro-kernel.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn macro_kernel(
+    t: Avx512,
+    tiles: Tiles,
+    ap: (&[f32], Option<usize>),
+    bp: &[f32],
+    c: &mut [f32],
+    ldc: usize,
+    alpha: f32,
+    beta: f32,
+) {
+    // SAFETY: `t` is an Avx512 token, built only after detection found AVX-512F, AVX2 and FMA.
+    unsafe { body(t, tiles, ap, bp, c, ldc, alpha, beta) }
+}
