@@ -1,0 +1,73 @@
+//! tanh and σ written once over the [`Simd`] vocabulary.
+
+use foundations::simd::Simd;
+
+// ANCHOR: tanh_simd
+/// tanh on one register: clamp, then the rational x·P(x²)/Q(x²).
+///
+/// - Clamping to ±7.905 makes ±10⁴ and ±∞ come out as ±1, never ∞/∞ = NaN.
+/// - `max`/`min` may drop a NaN on some ISAs, so the last line puts NaN
+///   inputs back: NaN in, NaN out.
+/// - Below |x| < 4·10⁻⁴, tanh(x) = x to f32 precision: return x exactly
+///   (keeps the relative error small near 0).
+// The coefficients are quoted at the precision they were published with.
+#[allow(clippy::excessive_precision)]
+#[inline(always)]
+pub(crate) fn tanh_v<S: Simd>(s: S, x: S::V) -> S::V {
+    const CLAMP: f32 = 7.905_311_107_635_498;
+    let xc = s.min(s.max(x, s.splat(-CLAMP)), s.splat(CLAMP));
+    let x2 = s.mul(xc, xc);
+    // Numerator: odd polynomial x·(α1 + α3 x² + … + α13 x¹²), Horner in x².
+    let mut p = s.splat(-2.76076847742355e-16);
+    p = s.fma(x2, p, s.splat(2.00018790482477e-13));
+    p = s.fma(x2, p, s.splat(-8.60467152213735e-11));
+    p = s.fma(x2, p, s.splat(5.12229709037114e-08));
+    p = s.fma(x2, p, s.splat(1.48572235717979e-05));
+    p = s.fma(x2, p, s.splat(6.37261928875436e-04));
+    p = s.fma(x2, p, s.splat(4.89352455891786e-03));
+    p = s.mul(xc, p);
+    // Denominator: even polynomial β0 + β2 x² + β4 x⁴ + β6 x⁶.
+    let mut q = s.splat(1.19825839466702e-06);
+    q = s.fma(x2, q, s.splat(1.18534705686654e-04));
+    q = s.fma(x2, q, s.splat(2.26843463243900e-03));
+    q = s.fma(x2, q, s.splat(4.89352518554385e-03));
+    let r = s.div(p, q);
+    // |x| < 4e-4 (x² < 1.6e-7): tanh(x) = x in f32.
+    let r = s.select_lt(x2, s.splat(1.6e-7), xc, r);
+    s.select_nan(x, x, r)
+}
+
+/// σ(x) = ½ + ½·tanh(x/2) on one register.
+#[inline(always)]
+pub(crate) fn sigmoid_v<S: Simd>(s: S, x: S::V) -> S::V {
+    let half = s.splat(0.5);
+    s.fma(half, tanh_v(s, s.mul(half, x)), half)
+}
+// ANCHOR_END: tanh_simd
+
+/// outᵢ = op(xᵢ) for a register-wise `op`, with a masked tail.
+#[inline(always)]
+fn map<S: Simd>(s: S, out: &mut [f32], x: &[f32], op: impl Fn(S::V) -> S::V) {
+    let l = S::LANES;
+    let mut os = out.chunks_exact_mut(l);
+    let mut xs = x.chunks_exact(l);
+    for (oc, xc) in (&mut os).zip(&mut xs) {
+        s.store(oc, op(s.load(xc)));
+    }
+    let (ot, xt) = (os.into_remainder(), xs.remainder());
+    if !ot.is_empty() {
+        s.store_partial(ot, op(s.load_partial(xt, 0.0)));
+    }
+}
+
+/// outᵢ = tanh(xᵢ). out, x: (n), equal lengths (checked by the dispatcher).
+#[inline(always)]
+pub(crate) fn tanh<S: Simd>(s: S, out: &mut [f32], x: &[f32]) {
+    map(s, out, x, |v| tanh_v(s, v))
+}
+
+/// outᵢ = σ(xᵢ). out, x: (n), equal lengths (checked by the dispatcher).
+#[inline(always)]
+pub(crate) fn sigmoid<S: Simd>(s: S, out: &mut [f32], x: &[f32]) {
+    map(s, out, x, |v| sigmoid_v(s, v))
+}
