@@ -48,15 +48,19 @@
 pub mod act;
 pub mod cell;
 pub mod clip;
+pub mod embedding;
 pub mod init;
 pub mod kernels;
+pub mod lstm;
 pub mod readout;
 pub mod rnn;
 pub mod stack;
 mod util;
 
 pub use clip::{clip_grad_norm, grad_norm};
+pub use embedding::Embedding;
 pub use kernels::RnnReal;
+pub use lstm::Lstm;
 pub use readout::{Output, Readout};
 pub use rnn::Rnn;
 pub use stack::Stack;

@@ -5,7 +5,8 @@ use foundations::simd::Simd;
 // ANCHOR: tanh_simd
 /// tanh on one register: clamp, then the rational x·P(x²)/Q(x²).
 ///
-/// - Clamping to ±7.905 makes ±10⁴ and ±∞ come out as ±1, never ∞/∞ = NaN.
+/// - Clamping to ±7.905 keeps the polynomials finite (never ∞/∞ = NaN);
+///   beyond |x| ≥ 9 the result is set to exactly ±1.
 /// - `max`/`min` may drop a NaN on some ISAs, so the last line puts NaN
 ///   inputs back: NaN in, NaN out.
 /// - Below |x| < 4·10⁻⁴, tanh(x) = x to f32 precision: return x exactly
@@ -34,6 +35,11 @@ pub(crate) fn tanh_v<S: Simd>(s: S, x: S::V) -> S::V {
     let r = s.div(p, q);
     // |x| < 4e-4 (x² < 1.6e-7): tanh(x) = x in f32.
     let r = s.select_lt(x2, s.splat(1.6e-7), xc, r);
+    // |x| ≥ 9: tanh(x) = ±1 in f32 (1 − tanh 9 ≈ 3·10⁻⁸ < half an ulp of 1).
+    // Exactly ±1, so that a saturated gate is exactly 0 or 1 (the rational
+    // alone gives 0.99999994 at the clamp). x·x = ∞ for huge x still compares.
+    let sign = s.select_lt(x, s.zero(), s.splat(-1.0), s.splat(1.0));
+    let r = s.select_lt(s.mul(x, x), s.splat(81.0), r, sign);
     s.select_nan(x, x, r)
 }
 
