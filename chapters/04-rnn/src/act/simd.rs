@@ -35,7 +35,7 @@ pub(crate) fn tanh_v<S: Simd>(s: S, x: S::V) -> S::V {
     let r = s.div(p, q);
     // |x| < 4e-4 (x² < 1.6e-7): tanh(x) = x in f32.
     let r = s.select_lt(x2, s.splat(1.6e-7), xc, r);
-    // |x| ≥ 9: tanh(x) = ±1 in f32 (1 − tanh 9 ≈ 3·10⁻⁸ < half an ulp of 1).
+    // |x| ≥ 9: tanh(x) = ±1 to within 3·10⁻⁸ (about half an ulp of 1).
     // Exactly ±1, so that a saturated gate is exactly 0 or 1 (the rational
     // alone gives 0.99999994 at the clamp). x·x = ∞ for huge x still compares.
     let sign = s.select_lt(x, s.zero(), s.splat(-1.0), s.splat(1.0));
