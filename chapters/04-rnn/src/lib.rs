@@ -46,8 +46,10 @@
 //! contiguous (N, ·) matrix for the GEMM.
 
 pub mod act;
+pub mod bench;
 pub mod cell;
 pub mod clip;
+pub mod dynamics;
 pub mod embedding;
 pub mod init;
 pub mod kernels;
@@ -64,3 +66,10 @@ pub use lstm::Lstm;
 pub use readout::{Output, Readout};
 pub use rnn::Rnn;
 pub use stack::Stack;
+
+/// The rows for `ai-from-scratch bench rnn`: the seed-sized RNN and LSTM
+/// layers (N = 64, T = 28, (D, H) = (28, 64) and (64, 128)), forward and a
+/// whole training step, naive against fused SIMD, and their GEMMs alone.
+pub fn bench(budget_secs: f64) -> foundations::Result<Vec<foundations::report::BenchRow>> {
+    bench::bench_rows(budget_secs)
+}

@@ -80,6 +80,8 @@ pub struct Lstm<T: RnnReal> {
     dh0: Vec<T>,
     dc0: Vec<T>,
     cache: Option<Cache<T>>,
+    /// dA for all steps, kept between backward calls.
+    scratch: Vec<T>,
 }
 
 impl<T: RnnReal> Lstm<T> {
@@ -119,6 +121,7 @@ impl<T: RnnReal> Lstm<T> {
             dh0: Vec::new(),
             dc0: Vec::new(),
             cache: None,
+            scratch: Vec::new(),
         })
     }
 
@@ -183,10 +186,20 @@ impl<T: RnnReal> Lstm<T> {
         let w = MatRef::new(flat(&self.w.value, "lstm W")?, zw, 4 * hd)?;
         let b = flat(&self.b.value, "lstm b")?;
         let c0 = self.c0.clone().unwrap_or_else(|| vec![T::zero(); n * hd]);
-        let mut z = vec![T::zero(); steps * n * zw];
-        let mut gates = vec![T::zero(); steps * n * 4 * hd];
+        // Reuse the last forward's buffers: every element is overwritten below,
+        // and fresh multi-megabyte allocations would cost a page fault per 4 KiB.
+        let (oz, og, ocs, otcs, ohs) = match self.cache.take() {
+            Some(c) => (c.z, c.gates, c.cs, c.tcs, c.hs),
+            None => Default::default(),
+        };
+        let reuse = |mut v: Vec<T>, len: usize| {
+            v.resize(len, T::zero());
+            v
+        };
+        let mut z = reuse(oz, steps * n * zw);
+        let mut gates = reuse(og, steps * n * 4 * hd);
         let (mut cs, mut tcs, mut hs) =
-            (vec![T::zero(); steps * n * hd], vec![T::zero(); steps * n * hd], vec![T::zero(); steps * n * hd]);
+            (reuse(ocs, steps * n * hd), reuse(otcs, steps * n * hd), reuse(ohs, steps * n * hd));
         let nh = n * hd;
         for t in 0..steps {
             // Z_t = [h_{t−1} | x_t]
@@ -232,7 +245,9 @@ impl<T: RnnReal> Lstm<T> {
         let (n, steps) = (cache.n, cache.steps);
         let (d, hd, zw, nh) = (self.d, self.hd, self.hd + self.d, cache.n * self.hd);
         let w = flat(&self.w.value, "lstm W")?;
-        let mut da_all = vec![T::zero(); steps * n * 4 * hd];
+        // Scratch reused between calls (fully overwritten, step by step).
+        let mut da_all = std::mem::take(&mut self.scratch);
+        da_all.resize(steps * n * 4 * hd, T::zero());
         let (mut dh_next, mut dc_next) = (vec![T::zero(); nh], vec![T::zero(); nh]);
         let (mut dh, mut dc_prev) = (vec![T::zero(); nh], vec![T::zero(); nh]);
         let mut dz = vec![T::zero(); n * zw];
@@ -287,6 +302,7 @@ impl<T: RnnReal> Lstm<T> {
         add_col_sums(flat_mut(&mut self.b.grad, "lstm db")?, &da_all);
         self.dh0 = dh_next;
         self.dc0 = dc_next;
+        self.scratch = da_all;
         Ok(dx)
     }
     // ANCHOR_END: lstm_backward

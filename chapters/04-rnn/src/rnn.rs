@@ -72,6 +72,8 @@ pub struct Rnn<T: RnnReal> {
     h0: Option<Vec<T>>,
     dh0: Vec<T>,
     cache: Option<Cache<T>>,
+    /// dA for all steps, kept between backward calls.
+    scratch: Vec<T>,
 }
 
 impl<T: RnnReal> Rnn<T> {
@@ -113,6 +115,7 @@ impl<T: RnnReal> Rnn<T> {
             h0: None,
             dh0: Vec::new(),
             cache: None,
+            scratch: Vec::new(),
         })
     }
 
@@ -169,8 +172,14 @@ impl<T: RnnReal> Rnn<T> {
         }
         let w = flat(&self.w.value, "rnn W")?;
         let b = flat(&self.b.value, "rnn b")?;
-        let mut z = vec![T::zero(); steps * n * zw];
-        let mut hs = vec![T::zero(); steps * n * hd];
+        // Reuse the last forward's buffers: every element is overwritten below,
+        // and fresh multi-megabyte allocations would cost a page fault per 4 KiB.
+        let (mut z, mut hs) = match self.cache.take() {
+            Some(c) => (c.z, c.hs),
+            None => (Vec::new(), Vec::new()),
+        };
+        z.resize(steps * n * zw, T::zero());
+        hs.resize(steps * n * hd, T::zero());
         let mut a = vec![T::zero(); n * hd];
         for t in 0..steps {
             // Z_t = [h_{t−1} | x_t], one row per batch element.
@@ -216,7 +225,9 @@ impl<T: RnnReal> Rnn<T> {
         let (n, steps) = (cache.n, cache.steps);
         let (d, hd, zw) = (self.d, self.hd, self.hd + self.d);
         let w = flat(&self.w.value, "rnn W")?;
-        let mut da_all = vec![T::zero(); steps * n * hd];
+        // Scratch reused between calls (fully overwritten, step by step).
+        let mut da_all = std::mem::take(&mut self.scratch);
+        da_all.resize(steps * n * hd, T::zero());
         let mut dh_next = vec![T::zero(); n * hd];
         let mut dh = vec![T::zero(); n * hd];
         let mut dz = vec![T::zero(); n * zw];
@@ -260,6 +271,7 @@ impl<T: RnnReal> Rnn<T> {
         T::gemm_on(self.isa, MatMut::new(dw, hd, zw)?, T::one(), da_allt, zall, T::one())?;
         add_col_sums(flat_mut(&mut self.b.grad, "rnn db")?, &da_all);
         self.dh0 = dh_next;
+        self.scratch = da_all;
         Ok(dx)
     }
     // ANCHOR_END: rnn_backward

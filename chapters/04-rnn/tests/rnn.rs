@@ -229,3 +229,20 @@ fn rnn_rejects_bad_shapes_with_clear_messages() {
     assert!(Rnn::<f64>::new(3, 4, 1).unwrap().truncate(Some(0)).is_err());
     assert!(Rnn::<f64>::from_weights(3, 4, vec![0.0; 5], vec![0.0; 4]).is_err());
 }
+
+/// The Jacobian measurement: with W_hh = g·Q the linear part contributes gᵀ,
+/// so a small g vanishes geometrically and a large one explodes. At T = 1,
+/// ∂h_1/∂h_0 = diag(1 − h_1²)·W_hh, and with h_0 = 0, x = 0 (x_scale 0): h_1 = 0,
+/// so J = g·Q exactly and ‖J‖_F = g·√H.
+#[test]
+fn jacobian_norms_vanish_and_explode() {
+    let h = 16;
+    let j = rnn::dynamics::rnn_jacobian_norms(h, 4, 0.7, 0.0, 3, 1).unwrap();
+    assert_close(&[j[0]], &[0.7 * (h as f64).sqrt()], 1e-12, "‖g·Q‖_F = g·√H");
+    // x = 0, h = 0 forever: J_T = (g·Q)ᵀ, ‖J_T‖_F = gᵀ·√H.
+    assert_close(&j, &[1, 2, 3].map(|t| 0.7f64.powi(t) * (h as f64).sqrt()), 1e-12, "gᵀ·√H");
+    let small = rnn::dynamics::rnn_jacobian_norms(h, 4, 0.5, 1.0, 20, 2).unwrap();
+    assert!(small[19] < 1e-5 * small[0], "vanishing: {small:?}");
+    let large = rnn::dynamics::rnn_jacobian_norms(h, 4, 3.0, 0.1, 20, 2).unwrap();
+    assert!(large[19] > 1e3 * large[0], "exploding: {large:?}");
+}
