@@ -226,10 +226,24 @@ pub fn bench_case(cell: Cell, d: usize, hd: usize, isa: Isa, budget: f64, naive:
     Ok(rows)
 }
 
-/// Every row of the chapter's bench: both cells at both seed shapes, on the
-/// active ISA, with the naive rung for comparison.
-pub fn bench_rows(budget: f64) -> Result<Vec<BenchRow>> {
+/// tanh and σ over `n` elements: naive (std) and SIMD (rational) on `isa`.
+pub fn bench_act(n: usize, isa: Isa, budget: f64) -> Result<Vec<BenchRow>> {
+    let x = det(n, 6).into_iter().map(|v| v * 8.0).collect::<Vec<f32>>();
+    let mut y = vec![0.0f32; n];
     let mut rows = Vec::new();
+    for (rung, on) in [("v0_naive".to_string(), Isa::Scalar), (format!("v1_{}", isa.name()), isa)] {
+        let s = seconds(budget, || crate::act::tanh_on(on, &mut y, &x))?;
+        rows.push(BenchRow::new("tanh", rung.clone(), format!("n={n}"), Work::Elements(n as f64), s));
+        let s = seconds(budget, || crate::act::sigmoid_on(on, &mut y, &x))?;
+        rows.push(BenchRow::new("sigmoid", rung, format!("n={n}"), Work::Elements(n as f64), s));
+    }
+    Ok(rows)
+}
+
+/// Every row of the chapter's bench: tanh and σ, then both cells at both
+/// seed shapes, on the active ISA, with the naive rung for comparison.
+pub fn bench_rows(budget: f64) -> Result<Vec<BenchRow>> {
+    let mut rows = bench_act(SEED_N * 128, Isa::active(), budget)?;
     for cell in [Cell::Rnn, Cell::Lstm] {
         for (d, hd) in SEED_SHAPES {
             rows.extend(bench_case(cell, d, hd, Isa::active(), budget, true)?);

@@ -27,6 +27,8 @@
 //! | [`cell`] | fused cell kernels: the elementwise work of a step in one pass |
 //! | [`kernels`] | [`RnnReal`]: SIMD for f32, oracles for f64 |
 //! | [`stack`] | a minimal stack of layers |
+//! | [`dynamics`] | ‖∂h_T/∂h_0‖ against T: vanishing and exploding, measured |
+//! | [`bench`] | the seed-sized workloads: naive, fused SIMD, GEMM alone |
 //!
 //! ## Shape legend
 //!
@@ -57,6 +59,7 @@ pub mod lstm;
 pub mod readout;
 pub mod rnn;
 pub mod stack;
+mod tour;
 mod util;
 
 pub use clip::{clip_grad_norm, grad_norm};
@@ -66,6 +69,7 @@ pub use lstm::Lstm;
 pub use readout::{Output, Readout};
 pub use rnn::Rnn;
 pub use stack::Stack;
+pub use tour::tour;
 
 /// The rows for `ai-from-scratch bench rnn`: the seed-sized RNN and LSTM
 /// layers (N = 64, T = 28, (D, H) = (28, 64) and (64, 128)), forward and a
