@@ -250,3 +250,16 @@ fn lstm_rejects_bad_shapes_with_clear_messages() {
     assert!(l.forward(&uniform(&[2, 5, 3], 1.0, 1)).unwrap_err().to_string().contains("c0"));
     assert!(Lstm::<f64>::from_weights(3, 4, vec![0.0; 5], vec![0.0; 16]).is_err());
 }
+
+/// An empty batch is not an error: empty outputs and gradients, no panic.
+#[test]
+fn empty_batch_runs_through_every_layer() {
+    let x = ArrayD::<f32>::zeros(IxDyn(&[0, 3, 2]));
+    let mut l = Lstm::<f32>::new(2, 5, 1).unwrap().return_sequences(true);
+    assert_eq!(l.forward(&x).unwrap().shape(), &[0, 3, 5]);
+    assert_eq!(l.backward(&ArrayD::zeros(IxDyn(&[0, 3, 5]))).unwrap().shape(), &[0, 3, 2]);
+    let mut r = rnn::Rnn::<f32>::new(2, 5, 1).unwrap();
+    assert_eq!(r.forward(&x).unwrap().shape(), &[0, 5]);
+    assert_eq!(r.backward(&ArrayD::zeros(IxDyn(&[0, 5]))).unwrap().shape(), &[0, 3, 2]);
+    assert!(l.params().iter().chain(r.params().iter()).all(|p| p.grad.iter().all(|&g| g == 0.0)));
+}
