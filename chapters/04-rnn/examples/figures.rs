@@ -174,6 +174,22 @@ fn bench_table(rows: &[BenchRow], peak: f64, isa: Isa, cmd: &str) -> String {
             100.0 * g.seconds / f.seconds,
         );
     }
+    s.push_str("\n| activation | n | naive (std) | SIMD (rational) | × naive |\n|---|---:|---:|---:|---:|\n");
+    for k in ["tanh", "sigmoid"] {
+        let naive = rows.iter().find(|r| r.kernel == k && r.rung == "v0_naive");
+        let simd = rows.iter().find(|r| r.kernel == k && r.rung != "v0_naive");
+        if let (Some(n), Some(f)) = (naive, simd) {
+            let per = |r: &BenchRow| 1e9 / r.rate(); // ns per element
+            let _ = writeln!(
+                s,
+                "| {k} | {} | {:.2} ns/elem | {:.3} ns/elem | {:.1}× |",
+                n.shape.trim_start_matches("n="),
+                per(n),
+                per(f),
+                n.seconds / f.seconds
+            );
+        }
+    }
     let _ = writeln!(
         s,
         "\n*One thread, release build, SIMD path {isa}, FMA peak {:.0} GFLOP/s measured in the same run. \

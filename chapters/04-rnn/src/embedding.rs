@@ -87,7 +87,7 @@ impl<T: RnnReal> Embedding<T> {
         array(&[n, steps, d], y)
     }
 
-    /// dy: (N, T, D). Accumulates dE[id] += dy[n, t] for every looked-up id.
+    /// dy: (N, T, D). Accumulates `dE[id] += dy[n, t]` for every looked-up id.
     pub fn backward_ids(&mut self, dy: &ArrayD<T>) -> Result<()> {
         let (ids, n, steps) =
             self.cache.as_ref().ok_or_else(|| Error::Value("embedding: backward before forward".into()))?;

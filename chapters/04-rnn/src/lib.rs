@@ -28,7 +28,7 @@
 //! | [`kernels`] | [`RnnReal`]: SIMD for f32, oracles for f64 |
 //! | [`stack`] | a minimal stack of layers |
 //! | [`dynamics`] | ‖∂h_T/∂h_0‖ against T: vanishing and exploding, measured |
-//! | [`bench`] | the seed-sized workloads: naive, fused SIMD, GEMM alone |
+//! | [`mod@bench`] | the seed-sized workloads: naive, fused SIMD, GEMM alone |
 //!
 //! ## Shape legend
 //!

@@ -14,8 +14,8 @@ use foundations::Real;
 use crate::act::naive::sigmoid1;
 
 // ANCHOR: rnn_cell_naive
-/// h[n,j] = tanh(a[n,j] + b[j]), the seed's h_t = tanh(W·[h_{t−1}, x_t] + b)
-/// after the GEMM has produced a = [h_{t−1}, x_t]·Wᵀ.
+/// `h[n,j] = tanh(a[n,j] + b[j])`, the seed's `h_t = tanh(W·[h_{t−1}, x_t] + b)`
+/// after the GEMM has produced `a = [h_{t−1}, x_t]·Wᵀ`.
 /// h, a: (N, H)  b: (H)
 pub fn rnn_forward<T: Real>(h: &mut [T], a: &[T], b: &[T]) {
     let hd = b.len();
