@@ -51,29 +51,40 @@ pub(crate) fn sigmoid_v<S: Simd>(s: S, x: S::V) -> S::V {
 }
 // ANCHOR_END: tanh_simd
 
-/// outᵢ = op(xᵢ) for a register-wise `op`, with a masked tail.
+/// tanh(v), or σ(v) when `SIGMOID`, on one register.
 #[inline(always)]
-fn map<S: Simd>(s: S, out: &mut [f32], x: &[f32], op: impl Fn(S::V) -> S::V) {
+fn act<S: Simd, const SIGMOID: bool>(s: S, v: S::V) -> S::V {
+    if SIGMOID { sigmoid_v(s, v) } else { tanh_v(s, v) }
+}
+
+/// outᵢ = tanh(xᵢ), or σ(xᵢ) when `SIGMOID`, with a masked tail.
+///
+/// The choice is a const generic, not a closure: a closure is a function of
+/// its own, compiled *without* the caller's `#[target_feature]`s, so every
+/// intrinsic in it would become an out-of-line call (measured: slower than
+/// the scalar loop).
+#[inline(always)]
+fn map<S: Simd, const SIGMOID: bool>(s: S, out: &mut [f32], x: &[f32]) {
     let l = S::LANES;
     let mut os = out.chunks_exact_mut(l);
     let mut xs = x.chunks_exact(l);
     for (oc, xc) in (&mut os).zip(&mut xs) {
-        s.store(oc, op(s.load(xc)));
+        s.store(oc, act::<S, SIGMOID>(s, s.load(xc)));
     }
     let (ot, xt) = (os.into_remainder(), xs.remainder());
     if !ot.is_empty() {
-        s.store_partial(ot, op(s.load_partial(xt, 0.0)));
+        s.store_partial(ot, act::<S, SIGMOID>(s, s.load_partial(xt, 0.0)));
     }
 }
 
 /// outᵢ = tanh(xᵢ). out, x: (n), equal lengths (checked by the dispatcher).
 #[inline(always)]
 pub(crate) fn tanh<S: Simd>(s: S, out: &mut [f32], x: &[f32]) {
-    map(s, out, x, |v| tanh_v(s, v))
+    map::<S, false>(s, out, x)
 }
 
 /// outᵢ = σ(xᵢ). out, x: (n), equal lengths (checked by the dispatcher).
 #[inline(always)]
 pub(crate) fn sigmoid<S: Simd>(s: S, out: &mut [f32], x: &[f32]) {
-    map(s, out, x, |v| sigmoid_v(s, v))
+    map::<S, true>(s, out, x)
 }
