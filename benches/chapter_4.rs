@@ -32,6 +32,36 @@ fn activations(c: &mut Criterion) {
     }
 }
 
+fn cells(c: &mut Criterion) {
+    let (n, hd) = (SEED_N, 128);
+    let nh = n * hd;
+    let a: Vec<f32> = (0..4 * nh).map(|i| (i % 13) as f32 / 6.0 - 1.0).collect();
+    let b: Vec<f32> = (0..4 * hd).map(|i| (i % 5) as f32 / 10.0).collect();
+    let cp: Vec<f32> = (0..nh).map(|i| (i % 7) as f32 / 7.0 - 0.5).collect();
+    let (mut g, mut cc, mut h, mut tc) = (a.clone(), vec![0.0f32; nh], vec![0.0f32; nh], vec![0.0f32; nh]);
+    let (mut da, mut dcp) = (vec![0.0f32; 4 * nh], vec![0.0f32; nh]);
+    let shape = format!("N{n}xH{hd}");
+    for pass in ["lstm_cell_forward", "lstm_cell_backward"] {
+        let mut grp = c.benchmark_group(pass);
+        grp.throughput(Throughput::Elements(nh as u64));
+        for (rung, isa) in
+            [("v0_naive".to_string(), Isa::Scalar), (format!("v1_{}", Isa::active().name()), Isa::active())]
+        {
+            grp.bench_function(BenchmarkId::new(rung, &shape), |bch| {
+                bch.iter(|| {
+                    if pass == "lstm_cell_forward" {
+                        g.copy_from_slice(&a);
+                        rnn::cell::lstm_forward_on(isa, &mut g, &mut cc, &mut h, &mut tc, &cp, &b, hd).unwrap()
+                    } else {
+                        rnn::cell::lstm_backward_on(isa, &mut da, &mut dcp, &cp, &cp, &g, &cp, &tc, hd).unwrap()
+                    }
+                })
+            });
+        }
+        grp.finish();
+    }
+}
+
 fn layers(c: &mut Criterion) {
     let isa = Isa::active();
     for cell in [Cell::Rnn, Cell::Lstm] {
@@ -63,5 +93,5 @@ fn layers(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, activations, layers);
+criterion_group!(benches, activations, cells, layers);
 criterion_main!(benches);

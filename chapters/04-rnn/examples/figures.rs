@@ -174,16 +174,17 @@ fn bench_table(rows: &[BenchRow], peak: f64, isa: Isa, cmd: &str) -> String {
             100.0 * g.seconds / f.seconds,
         );
     }
-    s.push_str("\n| activation | n | naive (std) | SIMD (rational) | × naive |\n|---|---:|---:|---:|---:|\n");
-    for k in ["tanh", "sigmoid"] {
+    s.push_str("\n| kernel | size | naive | SIMD | × naive |\n|---|---:|---:|---:|---:|\n");
+    for k in ["tanh", "sigmoid", "rnn_cell_forward", "rnn_cell_backward", "lstm_cell_forward", "lstm_cell_backward"] {
         let naive = rows.iter().find(|r| r.kernel == k && r.rung == "v0_naive");
         let simd = rows.iter().find(|r| r.kernel == k && r.rung != "v0_naive");
         if let (Some(n), Some(f)) = (naive, simd) {
-            let per = |r: &BenchRow| 1e9 / r.rate(); // ns per element
+            let per = |r: &BenchRow| 1e9 / r.rate(); // ns per element or unit
+            let unit = if k.contains("cell") { "unit" } else { "elem" };
             let _ = writeln!(
                 s,
-                "| {k} | {} | {:.2} ns/elem | {:.3} ns/elem | {:.1}× |",
-                n.shape.trim_start_matches("n="),
+                "| {k} | {} | {:.2} ns/{unit} | {:.3} ns/{unit} | {:.1}× |",
+                n.shape,
                 per(n),
                 per(f),
                 n.seconds / f.seconds

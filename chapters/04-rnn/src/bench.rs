@@ -1,6 +1,7 @@
 //! The measured workloads: the seed-sized recurrent layer, forward and a
 //! whole training step (forward + BPTT), naive against fused SIMD, and the
-//! layer's GEMMs alone on the same shapes.
+//! layer's GEMMs alone on the same shapes; and the kernels alone (tanh, σ,
+//! the fused cells).
 //!
 //! **FLOPs** counted are the GEMMs' (G = 1 for the RNN, 4 for the LSTM):
 //!
@@ -240,10 +241,38 @@ pub fn bench_act(n: usize, isa: Isa, budget: f64) -> Result<Vec<BenchRow>> {
     Ok(rows)
 }
 
-/// Every row of the chapter's bench: tanh and σ, then both cells at both
-/// seed shapes, on the active ISA, with the naive rung for comparison.
+/// The fused cell kernels alone, one step of an (n, hd) batch: naive and SIMD
+/// on `isa`, forward and backward. Work: units (n·hd) per call.
+pub fn bench_cells(n: usize, hd: usize, isa: Isa, budget: f64) -> Result<Vec<BenchRow>> {
+    let nh = n * hd;
+    let (a, b4, cp) = (det(4 * nh, 7), det(4 * hd, 8), det(nh, 9));
+    let (mut g, mut c, mut h, mut tc) = (a.clone(), vec![0.0f32; nh], vec![0.0f32; nh], vec![0.0f32; nh]);
+    let (mut da, mut dcp) = (vec![0.0f32; 4 * nh], vec![0.0f32; nh]);
+    let shape = format!("N{n}xH{hd}");
+    let units = Work::Elements(nh as f64);
+    let mut rows = Vec::new();
+    for (rung, on) in [("v0_naive".to_string(), Isa::Scalar), (format!("v1_{}", isa.name()), isa)] {
+        let s = seconds(budget, || crate::cell::rnn_forward_on(on, &mut h, &a[..nh], &b4[..hd]))?;
+        rows.push(BenchRow::new("rnn_cell_forward", rung.clone(), shape.clone(), units, s));
+        let s = seconds(budget, || crate::cell::rnn_backward_on(on, &mut c, &cp, &h))?;
+        rows.push(BenchRow::new("rnn_cell_backward", rung.clone(), shape.clone(), units, s));
+        let s = seconds(budget, || {
+            g.copy_from_slice(&a);
+            crate::cell::lstm_forward_on(on, &mut g, &mut c, &mut h, &mut tc, &cp, &b4, hd)
+        })?;
+        rows.push(BenchRow::new("lstm_cell_forward", rung.clone(), shape.clone(), units, s));
+        let s = seconds(budget, || crate::cell::lstm_backward_on(on, &mut da, &mut dcp, &cp, &cp, &g, &cp, &tc, hd))?;
+        rows.push(BenchRow::new("lstm_cell_backward", rung, shape.clone(), units, s));
+    }
+    Ok(rows)
+}
+
+/// Every row of the chapter's bench: tanh and σ, the fused cells alone, then
+/// both layers at both seed shapes, on the active ISA, with the naive rung
+/// for comparison.
 pub fn bench_rows(budget: f64) -> Result<Vec<BenchRow>> {
     let mut rows = bench_act(SEED_N * 128, Isa::active(), budget)?;
+    rows.extend(bench_cells(SEED_N, 128, Isa::active(), budget)?);
     for cell in [Cell::Rnn, Cell::Lstm] {
         for (d, hd) in SEED_SHAPES {
             rows.extend(bench_case(cell, d, hd, Isa::active(), budget, true)?);
