@@ -7,6 +7,7 @@
 //! | 1 | `chapter-1` | [`gradient_descent`] | 2.2, 2.3, 2.5 gradient descent, hyperparameters, optimizers |
 //! | 2 | `chapter-2` | [`losses`] | 2.4 loss functions, softmax, a vectorized exp |
 //! | 3 | `chapter-3` | [`conv_pool`] | 3.1 convolution, pooling, the fully connected layer |
+//! | 4 | `chapter-4` | [`rnn`] | 3.2 the RNN hidden state, BPTT, the LSTM |
 //! | 5 | `chapter-5` | [`attention`] | 3.3 scaled dot-product attention, encoder and decoder |
 
 use std::io::Write;
@@ -18,6 +19,7 @@ use foundations::Result;
 use foundations::report::BenchRow;
 pub use gradient_descent;
 pub use losses;
+pub use rnn;
 
 /// One chapter as the CLI sees it.
 pub struct Chapter {
@@ -63,6 +65,13 @@ pub fn chapters() -> Vec<Chapter> {
             aliases: &["conv_pool", "conv", "cnn", "pool"],
             tour: conv_pool::tour,
             bench: conv_pool::bench,
+        },
+        Chapter {
+            number: 4,
+            title: "the RNN hidden state, backpropagation through time, the LSTM",
+            aliases: &["rnn", "lstm"],
+            tour: rnn::tour,
+            bench: rnn::bench,
         },
         Chapter {
             number: 5,
