@@ -1,8 +1,8 @@
 //! Writes the chapter's plot and tables into `book/src/generated/ch04-*`:
 //!
 //! ```text
-//! cargo run --release -p chapter-4 --example figures               # plot, accuracy and bench tables
-//! cargo run --release -p chapter-4 --example figures -- --no-bench # plot and accuracy only
+//! cargo run --release -p chapter-4 --example ch04_figures               # plot, accuracy and bench tables
+//! cargo run --release -p chapter-4 --example ch04_figures -- --no-bench # plot and accuracy only
 //! ```
 //!
 //! - `ch04-gradients.svg`, `ch04-gradients.md`: ‖∂h_T/∂h_0‖ against T;
@@ -203,7 +203,7 @@ fn bench_table(rows: &[BenchRow], peak: f64, isa: Isa, cmd: &str) -> String {
 
 fn main() -> Result<()> {
     let no_bench = std::env::args().any(|a| a == "--no-bench");
-    let cmd = "`cargo run --release -p chapter-4 --example figures`";
+    let cmd = "`cargo run --release -p chapter-4 --example ch04_figures`";
     let c = curves()?;
     plot("ch04-gradients.svg", &c)?;
     write_file("ch04-gradients.md", &gradient_table(&c, cmd))?;

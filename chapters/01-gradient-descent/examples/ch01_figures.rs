@@ -1,8 +1,8 @@
 //! Writes the chapter's plots and tables into `book/src/generated/ch01-*`:
 //!
 //! ```text
-//! cargo run --release -p chapter-1 --example figures              # plots + bandwidth table
-//! cargo run --release -p chapter-1 --example figures -- --no-bench  # plots only
+//! cargo run --release -p chapter-1 --example ch01_figures              # plots + bandwidth table
+//! cargo run --release -p chapter-1 --example ch01_figures -- --no-bench  # plots only
 //! ```
 //!
 //! Every file is written to a temporary name and renamed, so a failed run
@@ -118,7 +118,7 @@ fn plot_paths(name: &str, runs: &[demos::RosenbrockRun]) -> Result<()> {
 
 fn main() -> Result<()> {
     let no_bench = std::env::args().any(|a| a == "--no-bench");
-    let cmd = "`cargo run --release -p chapter-1 --example figures`";
+    let cmd = "`cargo run --release -p chapter-1 --example ch01_figures`";
 
     let q = demos::quadratic_curves(&[0.05, 0.15, 0.19, 0.21], 60)?;
     plot_curves(

@@ -1,4 +1,0 @@
-//! `cargo run --release -p chapter-4 --example tour`: the chapter's guided run.
-fn main() -> foundations::Result<()> {
-    rnn::tour(&mut std::io::stdout())
-}
