@@ -185,6 +185,9 @@ fn bench(suites: &[String], json: bool, markdown: bool, budget: f64) -> Result<(
     if suites.len() == 1 && suites[0] == "peak" {
         return bench_peak(json, markdown, budget);
     }
+    if suites.len() == 1 && suites[0] == "gemm" {
+        return bench_rows(0, foundations::bench_gemm, json, markdown, budget);
+    }
     let selected: Vec<Chapter> = if suites.is_empty() || suites.iter().any(|s| s == "all") {
         chapters()
     } else {
@@ -269,6 +272,26 @@ fn bench_peak(json: bool, markdown: bool, budget: f64) -> Result<(), String> {
     Ok(())
 }
 
+/// One suite that is not a whole chapter (e.g. the GEMM ladder).
+fn bench_rows(
+    chapter: u8,
+    f: fn(f64) -> foundations::Result<Vec<BenchRow>>,
+    json: bool,
+    markdown: bool,
+    budget: f64,
+) -> Result<(), String> {
+    eprintln!("measuring (this takes a minute)...");
+    let machine = measure_machine(budget.max(0.1))?;
+    let rows = to_rows(chapter, f(budget).map_err(|e| e.to_string())?, &machine);
+    let report = BenchReport { machine, rows };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    } else {
+        print_table(&report, markdown);
+    }
+    Ok(())
+}
+
 fn print_table(r: &BenchReport, markdown: bool) {
     let m = &r.machine;
     let head = format!(
@@ -307,7 +330,7 @@ fn print_table(r: &BenchReport, markdown: bool) {
         );
         for row in &r.rows {
             println!(
-                "{:<3} {:<10} {:<16} {:<16} {:>10} {:>8.2} {:<7} {:>8} {:>8}",
+                "{:<3} {:<10} {:<28} {:<24} {:>10} {:>8.2} {:<7} {:>8} {:>8}",
                 row.chapter,
                 row.kernel,
                 row.rung,

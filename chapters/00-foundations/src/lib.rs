@@ -48,4 +48,4 @@ pub use isa::{Avx2Fma, Avx512, Isa, Neon, Token};
 pub use layer::{Layer, Param};
 pub use real::Real;
 pub use testing::assert_close;
-pub use tour::{bench, tour};
+pub use tour::{bench, bench_gemm, tour};

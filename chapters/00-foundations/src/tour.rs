@@ -158,3 +158,57 @@ fn time_square_gemm(isa: Isa, m: usize, budget: f64) -> Result<f64> {
     })
     .best)
 }
+
+/// The shapes of issue 3: squares, the seed CNN's im2col products at batch
+/// 64 (forward, weight gradient, input gradient), attention's QKᵀ and PV.
+pub const GEMM_SHAPES: [(&str, usize, usize, usize); 10] = [
+    ("square", 64, 64, 64),
+    ("square", 128, 128, 128),
+    ("square", 256, 256, 256),
+    ("square", 512, 512, 512),
+    ("square", 1024, 1024, 1024),
+    ("conv fwd", 43264, 288, 64),
+    ("conv dW", 288, 43264, 64),
+    ("conv dX", 43264, 64, 288),
+    ("attn QK^T", 1024, 64, 1024),
+    ("attn PV", 1024, 1024, 64),
+];
+
+/// The GEMM ladder on every shape of [`GEMM_SHAPES`], one thread, plus
+/// ndarray's `.dot()` as a peer and the threaded rung on 2 threads at 1024.
+/// The slow rungs are skipped where one call would take seconds: v0 above
+/// 3·10⁸ FLOPs, v1 and v2 above 2·10⁹.
+pub fn bench_gemm(budget: f64) -> Result<Vec<BenchRow>> {
+    use crate::gemm::{Rung, time_rung};
+    let mut rows = Vec::new();
+    for (what, m, k, n) in GEMM_SHAPES {
+        let flops = 2.0 * (m * k * n) as f64;
+        let shape = format!("{m}x{k}x{n} {what}");
+        for rung in Rung::available() {
+            let too_slow = match rung {
+                Rung::V0Naive => flops > 3e8,
+                Rung::V1LoopOrder | Rung::V2Blocked => flops > 2e9,
+                _ => false,
+            };
+            let threads = if rung == Rung::V7Threaded { 2 } else { 1 };
+            if too_slow || (rung == Rung::V7Threaded && (m, k, n) != (1024, 1024, 1024)) {
+                continue;
+            }
+            let seconds = time_rung(rung, m, k, n, threads, budget)?;
+            // Its "of peak" is against ONE core's peak: 2 threads can reach 200%.
+            let name = if threads > 1 {
+                format!("{} ({threads} threads, wall)", rung.name())
+            } else {
+                rung.name().to_string()
+            };
+            rows.push(BenchRow::new("gemm", name, shape.clone(), Work::Flops(flops), seconds));
+        }
+        let a = ndarray::Array2::from_shape_vec((m, k), filler(m * k, 5)).map_err(|e| Error::Shape(e.to_string()))?;
+        let b = ndarray::Array2::from_shape_vec((k, n), filler(k * n, 6)).map_err(|e| Error::Shape(e.to_string()))?;
+        let t = measure(budget, || {
+            black_box(a.dot(&b));
+        });
+        rows.push(BenchRow::new("gemm", "ndarray .dot()", shape, Work::Flops(flops), t.best));
+    }
+    Ok(rows)
+}
