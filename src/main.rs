@@ -343,7 +343,7 @@ fn print_table(r: &BenchReport, markdown: bool) {
             );
         }
         println!(
-            "\nrate: work per second; of peak: of the FMA peak (FLOPs) or of the triad bandwidth (bytes); speedup: over the first rung of the same kernel and shape."
+            "\nrate: work per second; of peak: of one core's FMA peak (FLOPs) or of the triad bandwidth (bytes); speedup: over the first row of the same kernel and shape (v0 where it was run)."
         );
     }
 }
