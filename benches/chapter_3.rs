@@ -17,6 +17,12 @@ use conv_pool::demo::{
 use conv_pool::pool::{self, PoolDims};
 use foundations::Isa;
 
+/// A caching allocator, as frameworks use: freed multi-megabyte activations
+/// are reused instead of being returned to the OS and faulted in again
+/// (see the chapter 3 page, "the stack row").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn convs(c: &mut Criterion) {
     let isa = Isa::active();
     for (i, &(name, _, _, _, need_dx)) in SEED_CONVS.iter().enumerate() {

@@ -14,6 +14,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use conv_pool::conv2d::{Conv2dDims, Padding, conv2d_forward};
+
+/// A caching allocator, as frameworks use: freed multi-megabyte activations
+/// are reused instead of being returned to the OS and faulted in again
+/// (see the chapter 3 page, "the stack row").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use conv_pool::demo::{BATCH, NAIVE_BATCH, SEED_CONVS};
 use conv_pool::pool::{PoolDims, max_pool2d_forward};
 use foundations::report::{BenchRow, Work};

@@ -9,6 +9,11 @@ use foundations::timing::measure;
 use foundations::{Error, Result};
 use ndarray::{ArrayD, IxDyn};
 
+/// mimalloc, as the chapter's measuring programs use (see the page): comment
+/// these two lines out to measure glibc's malloc instead.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<()> {
     let shape_err = |e: ndarray::ShapeError| Error::Shape(e.to_string());
     let mut net = conv_stack(1)?;
