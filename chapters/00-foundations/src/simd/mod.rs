@@ -59,6 +59,45 @@ macro_rules! target_feature_fn {
     };
 }
 
+/// Calls the kernel `$name` on the path that `$isa`'s capability token
+/// selects, after `$isa.token($op)?` has checked that the CPU has it (so the
+/// caller returns `Result`).
+///
+/// The per-ISA modules are named at the call site: `naive::$name(args)` on
+/// [`Token::Scalar`](crate::Token), `avx2_fma::$name(t, args)`,
+/// `avx512::$name(t, args)`, `neon::$name(t, args)` on the others, each
+/// under its `cfg(target_arch)`. A generic oracle works unchanged: its type
+/// parameter is inferred from the arguments (`naive::sgd::<f32>` is never
+/// needed). When the scalar path is not one call of the same name (the
+/// oracle has other arguments, or derives its outputs in several steps),
+/// give it as a fourth argument:
+///
+/// ```text
+/// // the oracle has the same name and arguments (less the token):
+/// Ok(dispatch!(isa, "dot", dot(x, y)))
+/// // the scalar path is an expression of its own:
+/// dispatch!(isa, "softmax", softmax_rows_v1(out, x, c), naive::softmax_rows(out, x, n, c))
+/// ```
+///
+/// `$op` names the operation in the error when `$isa` is not available.
+#[macro_export]
+macro_rules! dispatch {
+    ($isa:expr, $op:expr, $name:ident ( $($arg:expr),* $(,)? )) => {
+        $crate::dispatch!($isa, $op, $name($($arg),*), naive::$name($($arg),*))
+    };
+    ($isa:expr, $op:expr, $name:ident ( $($arg:expr),* $(,)? ), $scalar:expr $(,)?) => {
+        match $isa.token($op)? {
+            $crate::Token::Scalar => $scalar,
+            #[cfg(target_arch = "x86_64")]
+            $crate::Token::Avx2Fma(t) => avx2_fma::$name(t, $($arg),*),
+            #[cfg(target_arch = "x86_64")]
+            $crate::Token::Avx512(t) => avx512::$name(t, $($arg),*),
+            #[cfg(target_arch = "aarch64")]
+            $crate::Token::Neon(t) => neon::$name(t, $($arg),*),
+        }
+    };
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx2_fma;
 #[cfg(target_arch = "x86_64")]
