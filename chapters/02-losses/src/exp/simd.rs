@@ -18,14 +18,14 @@
 //! 4. **Scaling** by 2^k built in the exponent bits. k ranges over
 //!    [−159, 128] after the clamp but `pow2i` only builds 2^j for j in
 //!    [−126, 127], so the scaling is split in two halves j₁ = round(k/2),
-//!    j₂ = k − j₁: (p·2^j₁)·2^j₂ (`SimdExt::ldexp`; AVX-512's `vscalefps`
+//!    j₂ = k − j₁: (p·2^j₁)·2^j₂ (`Simd::ldexp` of chapter 0; AVX-512's `vscalefps`
 //!    does the same in one instruction). The first product is exact; the
 //!    second rounds once, so subnormal results are correctly rounded from p,
 //!    overflow gives +∞ and deep underflow gives 0 by plain IEEE arithmetic.
 //! 5. **NaN** in, NaN out: the clamp is written so that NaN survives it, and
 //!    the arithmetic carries it to the result.
 
-use crate::simd_ext::SimdExt as Simd;
+use foundations::simd::Simd;
 
 /// ln 2 split for the range reduction: `LN2_HI` has 9 significant bits.
 // 355/512, exact in f32: the long literal is the exact value, not excess precision.
