@@ -22,7 +22,9 @@
 //!
 //! Rungs: `naive` ([`naive::exp_slice`], libm per element) and `simd`
 //! ([`exp_slice`], this algorithm on AVX2, AVX-512, NEON; on the scalar ISA,
-//! [`exp_f32`] per element).
+//! [`exp_f32`] per element). The register-level [`exp_v`] (one register)
+//! and [`exp_n`] (K registers at once) are the same code, for fused kernels
+//! in later chapters.
 
 pub mod naive;
 pub(crate) mod simd;
@@ -37,6 +39,7 @@ mod neon;
 use foundations::{Isa, Result, dispatch, ensure_shape};
 
 use simd::{LN2_HI, LN2_LO, LOG2E, P, X_MAX, X_MIN};
+pub use simd::{exp_n, exp_v};
 
 /// The documented bound: the largest error, in units in the last place of
 /// the correctly rounded f32 result, of [`exp_slice`] on every ISA and of

@@ -51,8 +51,9 @@ pub(crate) const P: [f32; 5] = [1.392_617_6e-3, 8.363_173e-3, 4.166_655_6e-2, 1.
 /// step. Each step is applied to all K registers before the next, so K
 /// independent dependency chains are in flight: one exp alone is ~50 cycles
 /// of latency, and the scheduler only holds so many waiting instructions.
+/// Accuracy and special values: as [`exp_v`].
 #[inline(always)]
-pub(crate) fn exp_n<S: Simd, const K: usize>(s: S, x: [S::V; K]) -> [S::V; K] {
+pub fn exp_n<S: Simd, const K: usize>(s: S, x: [S::V; K]) -> [S::V; K] {
     // 1. Clamp. A NaN passes through: `select_lt` is false for NaN and
     //    `min(hi, NaN)` returns its second operand (the x86 rule, kept by
     //    every ISA here); NaN then flows through the arithmetic to the result.
@@ -93,9 +94,17 @@ pub(crate) fn exp_n<S: Simd, const K: usize>(s: S, x: [S::V; K]) -> [S::V; K] {
     s.ldexp(er, k)
 }
 
-/// e^x lane by lane, one register.
+/// e^x lane by lane, one register: the exp of [`exp_slice`](super::exp_slice),
+/// exported for other chapters' fused kernels (call it from code that is
+/// itself inlined into a `#[target_feature]` body, as every `Simd` kernel is).
+///
+/// Accuracy: at most [`MAX_ULP`](super::MAX_ULP) = 2 ulp from the correctly
+/// rounded e^x over [−87, 88]. Special values: −∞ → 0, +∞ → +∞, NaN → NaN,
+/// x > 88.72 → +∞; results in the subnormal range (x in [−103.97, −87.34])
+/// are computed, not flushed; below that 0. About 20 dependent instructions:
+/// pass several registers to [`exp_n`] to overlap their latency.
 #[inline(always)]
-pub(crate) fn exp_v<S: Simd>(s: S, x: S::V) -> S::V {
+pub fn exp_v<S: Simd>(s: S, x: S::V) -> S::V {
     exp_n(s, [x])[0]
 }
 // ANCHOR_END: exp_simd
