@@ -313,14 +313,3 @@ pub fn fused_extra_bytes(isa: Isa, d: &Dims, backward: bool) -> usize {
     };
     4 * floats
 }
-
-/// Vectorized e^x in place over a slice on a given ISA (the fused kernels'
-/// exp, exposed for tests and the row softmax): x: (n).
-pub fn exp_on(isa: Isa, x: &mut [f32]) -> Result<()> {
-    dispatch!(isa, "exp", exp_slice(x), {
-        for xi in x.iter_mut() {
-            *xi = xi.exp();
-        }
-    });
-    Ok(())
-}
