@@ -22,7 +22,7 @@
 //! benches walk every ISA the CPU has).
 
 pub mod naive;
-pub(crate) mod simd;
+pub mod simd;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2_fma;

@@ -8,29 +8,9 @@
 
 use foundations::simd::Simd;
 
-use crate::exp::simd::{exp_n, exp_v};
+use foundations::vector::simd::max as row_max;
 
-/// maxⱼ xⱼ, four accumulators. x: (C)
-#[inline(always)]
-fn row_max<S: Simd>(s: S, x: &[f32]) -> f32 {
-    let l = S::LANES;
-    let mut acc = [s.splat(f32::NEG_INFINITY); 4];
-    let mut xs = x.chunks_exact(4 * l);
-    for xc in &mut xs {
-        for u in 0..4 {
-            acc[u] = s.max(acc[u], s.load(&xc[u * l..]));
-        }
-    }
-    let mut xs = xs.remainder().chunks_exact(l);
-    for xc in &mut xs {
-        acc[0] = s.max(acc[0], s.load(xc));
-    }
-    let xt = xs.remainder();
-    if !xt.is_empty() {
-        acc[1] = s.max(acc[1], s.load_partial(xt, f32::NEG_INFINITY));
-    }
-    s.reduce_max(s.max(s.max(acc[0], acc[1]), s.max(acc[2], acc[3])))
-}
+use crate::exp::simd::{exp_n, exp_v};
 
 /// Σⱼ e^(xⱼ − m), storing each term in `out` when given. out, x: (C)
 /// Four registers per step, their exps interleaved (see `exp::simd::exp_n`).
