@@ -144,15 +144,9 @@ pub fn mae_backward<T: LossKernels>(dpred: &mut [T], pred: &[T], target: &[T], r
     Ok(())
 }
 
-/// σ(z) = 1/(1 + e^−z), computed without overflow for either sign.
-pub fn sigmoid<T: Real>(z: T) -> T {
-    if z >= T::zero() {
-        T::one() / (T::one() + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (T::one() + e)
-    }
-}
+/// σ(z) = 1/(1 + e^−z), computed without overflow for either sign: chapter
+/// 1's (its logistic regression), re-exported.
+pub use gradient_descent::problems::sigmoid;
 
 // ANCHOR: bce
 /// Binary cross-entropy on logits z with targets y ∈ [0, 1]:
