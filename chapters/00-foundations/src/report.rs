@@ -48,3 +48,22 @@ impl BenchRow {
         w / self.seconds
     }
 }
+
+/// `book/src/generated`, where every chapter's figures example writes the
+/// tables and plots the book includes; created if missing.
+pub fn generated_dir() -> std::io::Result<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book/src/generated");
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Writes `text` to `book/src/generated/<name>` through a temporary file and
+/// a rename, so the book never includes a half-written file; prints the path.
+pub fn write_generated(name: &str, text: &str) -> std::io::Result<()> {
+    let dir = generated_dir()?;
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, dir.join(name))?;
+    println!("wrote book/src/generated/{name}");
+    Ok(())
+}

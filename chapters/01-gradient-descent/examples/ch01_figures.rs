@@ -8,8 +8,6 @@
 //! Every file is written to a temporary name and renamed, so a failed run
 //! never leaves half a figure behind.
 
-use std::path::{Path, PathBuf};
-
 use foundations::{Error, Isa, Result};
 use gradient_descent::demos::{self, Curve};
 use plotters::prelude::*;
@@ -17,23 +15,13 @@ use plotters::prelude::*;
 const COLORS: [RGBColor; 5] =
     [RGBColor(31, 119, 180), RGBColor(214, 39, 40), RGBColor(44, 160, 44), RGBColor(255, 127, 14), BLACK];
 
-fn out_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book/src/generated")
-}
-
 fn plot_err<E: std::fmt::Debug>(e: E) -> Error {
     Error::Io(format!("plot: {e:?}"))
 }
 
 /// Writes `text` to `name` in the generated folder, atomically.
 fn write_file(name: &str, text: &str) -> Result<()> {
-    let dir = out_dir();
-    std::fs::create_dir_all(&dir)?;
-    let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, dir.join(name))?;
-    println!("wrote book/src/generated/{name}");
-    Ok(())
+    Ok(foundations::report::write_generated(name, text)?)
 }
 
 /// Loss curves on a log scale, values clamped into [lo, hi] so that a

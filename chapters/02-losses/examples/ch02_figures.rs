@@ -23,18 +23,12 @@ use losses::softmax;
 use plotters::prelude::*;
 
 fn out_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../book/src/generated");
-    std::fs::create_dir_all(&dir).expect("create book/src/generated");
-    dir
+    foundations::report::generated_dir().expect("create book/src/generated")
 }
 
-/// Writes a file through a temporary name and a rename (never half-written).
+/// Writes through a temporary file and a rename (never half-written).
 fn write(name: &str, text: &str) {
-    let path = out_dir().join(name);
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).expect("write");
-    std::fs::rename(&tmp, &path).expect("rename");
-    println!("wrote {}", path.display());
+    foundations::report::write_generated(name, text).expect("write book/src/generated");
 }
 
 fn machine_note() -> String {

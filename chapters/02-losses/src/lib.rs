@@ -40,7 +40,6 @@ pub mod exp;
 pub mod kernels;
 pub mod layers;
 pub mod loss;
-mod simd_ext;
 pub mod softmax;
 
 pub use kernels::LossKernels;

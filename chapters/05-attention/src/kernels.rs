@@ -1,16 +1,16 @@
 //! [`Kernels`]: this chapter's hot kernels with two faces, like chapter 0's
-//! [`Real`]: f32 dispatches to the SIMD kernels, f64 runs the naive oracles
-//! (so a layer written once over `T: Kernels` trains on SIMD and is
-//! gradient-checked in f64).
+//! [`Real`](foundations::Real): f32 dispatches to the SIMD kernels, f64 runs
+//! the naive oracles (so a layer written once over `T: Kernels` trains on
+//! SIMD and is gradient-checked in f64). The softmax and exp come from
+//! chapter 2's [`LossKernels`], a supertrait.
 
-use foundations::{Isa, Real};
+use foundations::Isa;
+use losses::LossKernels;
 
 use crate::layernorm;
 
-/// f32 or f64 with this chapter's row kernels.
-pub trait Kernels: Real {
-    /// x ← e^x elementwise.
-    fn exp_inplace(x: &mut [Self]);
+/// f32 or f64 with this chapter's row kernels (and chapter 2's).
+pub trait Kernels: LossKernels {
     /// Layer-norm forward over rows, see [`layernorm::naive::forward`].
     #[allow(clippy::too_many_arguments)]
     fn layernorm_forward(
@@ -40,10 +40,6 @@ pub trait Kernels: Real {
 }
 
 impl Kernels for f32 {
-    fn exp_inplace(x: &mut [f32]) {
-        // Infallible: the active ISA is available by construction.
-        let _ = crate::attention::exp_on(Isa::active(), x);
-    }
     fn layernorm_forward(
         y: &mut [f32],
         xhat: &mut [f32],
@@ -73,11 +69,6 @@ impl Kernels for f32 {
 }
 
 impl Kernels for f64 {
-    fn exp_inplace(x: &mut [f64]) {
-        for v in x.iter_mut() {
-            *v = v.exp();
-        }
-    }
     fn layernorm_forward(
         y: &mut [f64],
         xhat: &mut [f64],

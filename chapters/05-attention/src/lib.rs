@@ -10,7 +10,6 @@
 //! | module | what |
 //! |---|---|
 //! | [`attention`] | scaled dot-product attention: v0 naive, v1 GEMM, v2 fused SIMD |
-//! | [`softmax`] | the row softmax of v1 (until chapter 2 lands) |
 //! | [`layernorm`] | layer normalisation rows: naive and SIMD |
 //! | [`blocks`] | multi-head attention, layer norm, feed-forward, positional encodings, encoder and decoder layers |
 //! | [`cli`] | [`tour`] and [`bench()`] for the `ai-from-scratch` CLI |
@@ -35,7 +34,6 @@ pub mod blocks;
 pub mod cli;
 pub mod kernels;
 pub mod layernorm;
-pub mod softmax;
 
 pub use attention::{Dims, Mask};
 pub use blocks::{Activation, DecoderLayer, EncoderLayer, FeedForward, LayerNorm, MultiHeadAttention, Norm};

@@ -155,8 +155,57 @@ impl Simd for Avx2Fma {
     }
     #[inline(always)]
     fn reduce_max(self, v: __m256) -> f32 {
-        let mut lanes = [0.0f32; 8];
-        self.store(&mut lanes, v);
-        lanes.iter().copied().fold(f32::NEG_INFINITY, |m, x| if m.is_nan() || x.is_nan() { f32::NAN } else { m.max(x) })
+        // A NaN lane makes the result NaN; `hmax` alone may drop it.
+        // SAFETY: self is an Avx2Fma token, so the CPU has AVX.
+        let any_nan = unsafe { _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_UNORD_Q>(v, v)) } != 0;
+        if any_nan { f32::NAN } else { hmax(self, v) }
+    }
+
+    #[inline(always)]
+    fn ldexp<const K: usize>(self, x: [__m256; K], k: [__m256; K]) -> [__m256; K] {
+        // Common case, |k| ≤ 125 in every lane of every register: x in
+        // [0.5, 2) times 2^k is a normal number, so adding k to the exponent
+        // field is exact: 3 integer instructions instead of 11. Otherwise
+        // (results near overflow or in the subnormal range) the two-step
+        // form. One test and branch for all K registers.
+        // (A NaN k converts to i32::MIN, whose shifted value is 0: x passes through.)
+        // SAFETY: self is an Avx2Fma token, so the CPU has AVX2.
+        unsafe {
+            let mut ki = [_mm256_setzero_si256(); K];
+            let mut far = _mm256_setzero_si256();
+            for i in 0..K {
+                ki[i] = _mm256_cvtps_epi32(k[i]);
+                far = _mm256_or_si256(far, _mm256_cmpgt_epi32(_mm256_abs_epi32(ki[i]), _mm256_set1_epi32(125)));
+            }
+            if _mm256_testz_si256(far, far) != 0 {
+                let mut y = x;
+                for i in 0..K {
+                    y[i] = _mm256_castsi256_ps(_mm256_add_epi32(
+                        _mm256_castps_si256(x[i]),
+                        _mm256_slli_epi32::<23>(ki[i]),
+                    ));
+                }
+                return y;
+            }
+        }
+        let mut y = x;
+        for i in 0..K {
+            y[i] = super::ldexp_two_steps(self, x[i], k[i]);
+        }
+        y
+    }
+}
+
+/// The largest of the 8 lanes by halving, 8 → 4 → 2 → 1: a few shuffles and
+/// `maxps`, which return their second operand when either is NaN, so a NaN
+/// lane may be dropped ([`Simd::reduce_max`] checks for NaN first).
+#[inline(always)]
+pub(super) fn hmax(_t: Avx2Fma, v: __m256) -> f32 {
+    // SAFETY: _t is an Avx2Fma token, so the CPU has AVX (and SSE3).
+    unsafe {
+        let h = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
+        let h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        let h = _mm_max_ss(h, _mm_movehdup_ps(h));
+        _mm_cvtss_f32(h)
     }
 }

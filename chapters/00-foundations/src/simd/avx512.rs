@@ -149,8 +149,29 @@ impl Simd for Avx512 {
     }
     #[inline(always)]
     fn reduce_max(self, v: __m512) -> f32 {
-        let mut lanes = [0.0f32; 16];
-        self.store(&mut lanes, v);
-        lanes.iter().copied().fold(f32::NEG_INFINITY, |m, x| if m.is_nan() || x.is_nan() { f32::NAN } else { m.max(x) })
+        // A NaN lane makes the result NaN; the halving below may drop it.
+        // Otherwise 16 → 8 lanes by max of the 256-bit halves, then as AVX2.
+        // SAFETY: self is an Avx512 token, so the CPU has AVX-512F (and AVX).
+        unsafe {
+            if _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v) != 0 {
+                return f32::NAN;
+            }
+            let half = _mm256_max_ps(
+                _mm512_castps512_ps256(v),
+                _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v))),
+            );
+            super::avx2_fma::hmax(self.avx2(), half)
+        }
+    }
+
+    #[inline(always)]
+    fn ldexp<const K: usize>(self, x: [__m512; K], k: [__m512; K]) -> [__m512; K] {
+        let mut y = x;
+        for i in 0..K {
+            // vscalefps: x · 2^floor(k), one rounding, IEEE overflow and underflow.
+            // SAFETY: self is an Avx512 token, so the CPU has AVX-512F.
+            y[i] = unsafe { _mm512_scalef_ps(x[i], k[i]) };
+        }
+        y
     }
 }

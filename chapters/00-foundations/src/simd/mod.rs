@@ -59,6 +59,45 @@ macro_rules! target_feature_fn {
     };
 }
 
+/// Calls the kernel `$name` on the path that `$isa`'s capability token
+/// selects, after `$isa.token($op)?` has checked that the CPU has it (so the
+/// caller returns `Result`).
+///
+/// The per-ISA modules are named at the call site: `naive::$name(args)` on
+/// [`Token::Scalar`](crate::Token), `avx2_fma::$name(t, args)`,
+/// `avx512::$name(t, args)`, `neon::$name(t, args)` on the others, each
+/// under its `cfg(target_arch)`. A generic oracle works unchanged: its type
+/// parameter is inferred from the arguments (`naive::sgd::<f32>` is never
+/// needed). When the scalar path is not one call of the same name (the
+/// oracle has other arguments, or derives its outputs in several steps),
+/// give it as a fourth argument:
+///
+/// ```text
+/// // the oracle has the same name and arguments (less the token):
+/// Ok(dispatch!(isa, "dot", dot(x, y)))
+/// // the scalar path is an expression of its own:
+/// dispatch!(isa, "softmax", softmax_rows_v1(out, x, c), naive::softmax_rows(out, x, n, c))
+/// ```
+///
+/// `$op` names the operation in the error when `$isa` is not available.
+#[macro_export]
+macro_rules! dispatch {
+    ($isa:expr, $op:expr, $name:ident ( $($arg:expr),* $(,)? )) => {
+        $crate::dispatch!($isa, $op, $name($($arg),*), naive::$name($($arg),*))
+    };
+    ($isa:expr, $op:expr, $name:ident ( $($arg:expr),* $(,)? ), $scalar:expr $(,)?) => {
+        match $isa.token($op)? {
+            $crate::Token::Scalar => $scalar,
+            #[cfg(target_arch = "x86_64")]
+            $crate::Token::Avx2Fma(t) => avx2_fma::$name(t, $($arg),*),
+            #[cfg(target_arch = "x86_64")]
+            $crate::Token::Avx512(t) => avx512::$name(t, $($arg),*),
+            #[cfg(target_arch = "aarch64")]
+            $crate::Token::Neon(t) => neon::$name(t, $($arg),*),
+        }
+    };
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx2_fma;
 #[cfg(target_arch = "x86_64")]
@@ -136,8 +175,40 @@ pub trait Simd: Copy {
     fn select_nan(self, a: Self::V, x: Self::V, y: Self::V) -> Self::V;
     /// Sum of all lanes.
     fn reduce_sum(self, v: Self::V) -> f32;
-    /// Maximum of all lanes; NaN if any lane is NaN.
+    /// Maximum of all lanes; NaN if any lane is NaN. A few shuffles and
+    /// `max` instructions (AVX2, AVX-512: halving the register; NEON: `fmaxv`).
     fn reduce_max(self, v: Self::V) -> f32;
+
+    /// x · 2^k lane by lane, for K registers at once (K independent chains,
+    /// one branch), where x is in [0.5, 2) and the lanes of k hold integral
+    /// values in [−254, 254]: the scaling step of an exp, x = e^r. Rounded
+    /// once: +∞ on overflow, subnormal or 0 on underflow; a lane where x and k are both
+    /// NaN gives NaN (as in an exp of NaN).
+    /// Outside that x range the result is unspecified (never UB): the AVX2
+    /// fast path assumes it.
+    ///
+    /// [`pow2i`](Simd::pow2i) builds only normal powers, so the default is two
+    /// factors (x · 2^j₁) · 2^j₂ with j₁ = round(k/2), j₂ = k − j₁, each a
+    /// normal number. AVX2 adds k to the exponent field when every |k| ≤ 125
+    /// (exact for such x; one test and branch for all K registers), else
+    /// falls back to the default; AVX-512 has one instruction for it (`vscalefps`).
+    #[inline(always)]
+    fn ldexp<const K: usize>(self, x: [Self::V; K], k: [Self::V; K]) -> [Self::V; K] {
+        let mut y = x;
+        for i in 0..K {
+            y[i] = ldexp_two_steps(self, x[i], k[i]);
+        }
+        y
+    }
+}
+
+/// x · 2^k as (x · 2^j₁) · 2^j₂, j₁ = round(k/2), j₂ = k − j₁: the default
+/// [`Simd::ldexp`].
+#[inline(always)]
+fn ldexp_two_steps<S: Simd>(s: S, x: S::V, k: S::V) -> S::V {
+    let j1 = s.round(s.mul(k, s.splat(0.5)));
+    let j2 = s.sub(k, j1);
+    s.mul(s.mul(x, s.pow2i(j1)), s.pow2i(j2))
 }
 
 #[cfg(test)]
@@ -183,6 +254,28 @@ mod tests {
         let mut with_nan = a.clone();
         with_nan[n - 1] = f32::NAN;
         assert!(s.reduce_max(s.load(&with_nan)).is_nan());
+        // A NaN in any lane, not only the last; ±∞ lanes are ordinary.
+        for i in 0..n {
+            let mut v = b.clone();
+            v[i] = f32::NAN;
+            assert!(s.reduce_max(s.load(&v)).is_nan(), "NaN in lane {i}");
+            v[i] = f32::INFINITY;
+            assert_eq!(s.reduce_max(s.load(&v)), f32::INFINITY, "+inf in lane {i}");
+            v[i] = 1e9;
+            assert_eq!(s.reduce_max(s.load(&v)), 1e9, "max in lane {i}");
+        }
+        assert_eq!(s.reduce_max(s.splat(f32::NEG_INFINITY)), f32::NEG_INFINITY);
+        // ldexp on x in [0.5, 2): the fast range, overflow, subnormals, deep underflow.
+        for &k in &[0.0f32, 3.0, -7.0, 125.0, -125.0, 126.0, 127.0, 128.0, -126.0, -140.0, -149.0, -159.0, -200.0] {
+            let x: Vec<f32> = (0..n).map(|i| 0.5 + 1.49 * i as f32 / n as f32).collect();
+            let want = each(&|i| (x[i] as f64 * 2f64.powi(k as i32)) as f32);
+            // Two registers in one call: a far k sends both down the slow path.
+            let [y, y3] = s.ldexp([s.load(&x), s.load(&x)], [s.splat(k), s.splat(3.0)]);
+            assert_eq!(out(y), want, "ldexp k = {k}");
+            assert_eq!(out(y3), each(&|i| x[i] * 8.0), "ldexp k = 3 next to k = {k}");
+        }
+        let [y] = s.ldexp([s.splat(f32::NAN)], [s.splat(f32::NAN)]);
+        assert!(out(y).iter().all(|v| v.is_nan()));
         // Partial loads and stores touch exactly len lanes.
         for len in 0..n {
             let v = s.load_partial(&a[..len], -7.0);

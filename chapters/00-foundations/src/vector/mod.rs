@@ -22,7 +22,7 @@
 //! benches walk every ISA the CPU has).
 
 pub mod naive;
-pub(crate) mod simd;
+pub mod simd;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2_fma;
@@ -31,22 +31,7 @@ mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 
-use crate::{Isa, Result, Token};
-
-/// Calls the kernel `$name` on the path that `$isa`'s token selects.
-macro_rules! dispatch {
-    ($isa:expr, $op:literal, $name:ident ( $($arg:expr),* )) => {
-        match $isa.token($op)? {
-            Token::Scalar => naive::$name($($arg),*),
-            #[cfg(target_arch = "x86_64")]
-            Token::Avx2Fma(t) => avx2_fma::$name(t, $($arg),*),
-            #[cfg(target_arch = "x86_64")]
-            Token::Avx512(t) => avx512::$name(t, $($arg),*),
-            #[cfg(target_arch = "aarch64")]
-            Token::Neon(t) => neon::$name(t, $($arg),*),
-        }
-    };
-}
+use crate::{Isa, Result, dispatch};
 
 fn same_len(op: &str, a: &str, na: usize, b: &str, nb: usize) -> Result<()> {
     crate::ensure_shape!(na == nb, "{op}: {a} has {na} elements but {b} has {nb}");

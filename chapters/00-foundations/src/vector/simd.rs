@@ -6,6 +6,9 @@
 //! reductions keep **four independent accumulators**: an FMA has a latency
 //! of 4 cycles but two can start every cycle, so one accumulator would leave
 //! the FMA units idle 7 cycles out of 8.
+//!
+//! [`max`] is public so that later chapters' fused kernels reuse it inside
+//! their own `#[target_feature]` bodies (chapter 2's row softmax).
 
 use crate::simd::Simd;
 
@@ -70,7 +73,7 @@ pub(crate) fn sum<S: Simd>(s: S, x: &[f32]) -> f32 {
 /// maxᵢ xᵢ. x: (n); −∞ when empty, NaN when any element is NaN
 /// (`Simd::max` turns the accumulator NaN at the first NaN).
 #[inline(always)]
-pub(crate) fn max<S: Simd>(s: S, x: &[f32]) -> f32 {
+pub fn max<S: Simd>(s: S, x: &[f32]) -> f32 {
     let l = S::LANES;
     let mut acc = [s.splat(f32::NEG_INFINITY); 4];
     let mut xs = x.chunks_exact(4 * l);

@@ -22,7 +22,9 @@
 //!
 //! Rungs: `naive` ([`naive::exp_slice`], libm per element) and `simd`
 //! ([`exp_slice`], this algorithm on AVX2, AVX-512, NEON; on the scalar ISA,
-//! [`exp_f32`] per element).
+//! [`exp_f32`] per element). The register-level [`exp_v`] (one register)
+//! and [`exp_n`] (K registers at once) are the same code, for fused kernels
+//! in later chapters.
 
 pub mod naive;
 pub(crate) mod simd;
@@ -34,9 +36,10 @@ mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 
-use foundations::{Isa, Result, Token, ensure_shape};
+use foundations::{Isa, Result, dispatch, ensure_shape};
 
 use simd::{LN2_HI, LN2_LO, LOG2E, P, X_MAX, X_MIN};
+pub use simd::{exp_n, exp_v};
 
 /// The documented bound: the largest error, in units in the last place of
 /// the correctly rounded f32 result, of [`exp_slice`] on every ISA and of
@@ -82,19 +85,11 @@ pub fn exp_slice(out: &mut [f32], x: &[f32]) -> Result<()> {
 /// [`exp_slice`] on a given ISA (the scalar ISA runs [`exp_f32`] per element).
 pub fn exp_slice_on(isa: Isa, out: &mut [f32], x: &[f32]) -> Result<()> {
     ensure_shape!(out.len() == x.len(), "exp: out has {} elements but x has {}", out.len(), x.len());
-    match isa.token("exp")? {
-        Token::Scalar => {
-            for (o, &xi) in out.iter_mut().zip(x) {
-                *o = exp_f32(xi);
-            }
+    dispatch!(isa, "exp", exp_slice(out, x), {
+        for (o, &xi) in out.iter_mut().zip(x) {
+            *o = exp_f32(xi);
         }
-        #[cfg(target_arch = "x86_64")]
-        Token::Avx2Fma(t) => avx2_fma::exp_slice(t, out, x),
-        #[cfg(target_arch = "x86_64")]
-        Token::Avx512(t) => avx512::exp_slice(t, out, x),
-        #[cfg(target_arch = "aarch64")]
-        Token::Neon(t) => neon::exp_slice(t, out, x),
-    }
+    });
     Ok(())
 }
 

@@ -18,14 +18,14 @@
 //! 4. **Scaling** by 2^k built in the exponent bits. k ranges over
 //!    [−159, 128] after the clamp but `pow2i` only builds 2^j for j in
 //!    [−126, 127], so the scaling is split in two halves j₁ = round(k/2),
-//!    j₂ = k − j₁: (p·2^j₁)·2^j₂ (`SimdExt::ldexp`; AVX-512's `vscalefps`
+//!    j₂ = k − j₁: (p·2^j₁)·2^j₂ (`Simd::ldexp` of chapter 0; AVX-512's `vscalefps`
 //!    does the same in one instruction). The first product is exact; the
 //!    second rounds once, so subnormal results are correctly rounded from p,
 //!    overflow gives +∞ and deep underflow gives 0 by plain IEEE arithmetic.
 //! 5. **NaN** in, NaN out: the clamp is written so that NaN survives it, and
 //!    the arithmetic carries it to the result.
 
-use crate::simd_ext::SimdExt as Simd;
+use foundations::simd::Simd;
 
 /// ln 2 split for the range reduction: `LN2_HI` has 9 significant bits.
 // 355/512, exact in f32: the long literal is the exact value, not excess precision.
@@ -51,8 +51,9 @@ pub(crate) const P: [f32; 5] = [1.392_617_6e-3, 8.363_173e-3, 4.166_655_6e-2, 1.
 /// step. Each step is applied to all K registers before the next, so K
 /// independent dependency chains are in flight: one exp alone is ~50 cycles
 /// of latency, and the scheduler only holds so many waiting instructions.
+/// Accuracy and special values: as [`exp_v`].
 #[inline(always)]
-pub(crate) fn exp_n<S: Simd, const K: usize>(s: S, x: [S::V; K]) -> [S::V; K] {
+pub fn exp_n<S: Simd, const K: usize>(s: S, x: [S::V; K]) -> [S::V; K] {
     // 1. Clamp. A NaN passes through: `select_lt` is false for NaN and
     //    `min(hi, NaN)` returns its second operand (the x86 rule, kept by
     //    every ISA here); NaN then flows through the arithmetic to the result.
@@ -93,9 +94,17 @@ pub(crate) fn exp_n<S: Simd, const K: usize>(s: S, x: [S::V; K]) -> [S::V; K] {
     s.ldexp(er, k)
 }
 
-/// e^x lane by lane, one register.
+/// e^x lane by lane, one register: the exp of [`exp_slice`](super::exp_slice),
+/// exported for other chapters' fused kernels (call it from code that is
+/// itself inlined into a `#[target_feature]` body, as every `Simd` kernel is).
+///
+/// Accuracy: at most [`MAX_ULP`](super::MAX_ULP) = 2 ulp from the correctly
+/// rounded e^x over [−87, 88]. Special values: −∞ → 0, +∞ → +∞, NaN → NaN,
+/// x > 88.72 → +∞; results in the subnormal range (x in [−103.97, −87.34])
+/// are computed, not flushed; below that 0. About 20 dependent instructions:
+/// pass several registers to [`exp_n`] to overlap their latency.
 #[inline(always)]
-pub(crate) fn exp_v<S: Simd>(s: S, x: S::V) -> S::V {
+pub fn exp_v<S: Simd>(s: S, x: S::V) -> S::V {
     exp_n(s, [x])[0]
 }
 // ANCHOR_END: exp_simd

@@ -31,7 +31,7 @@ mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 
-use foundations::{Isa, Real, Result, Token, ensure_shape};
+use foundations::{Isa, Real, Result, dispatch, ensure_shape};
 
 use crate::LossKernels;
 use crate::softmax::{check_labels, check_rows};
@@ -77,15 +77,7 @@ fn check_batch(op: &str, bufs: &[(&str, usize)], rows: &[(&str, usize)], n: usiz
 /// Σᵢ (pᵢ − tᵢ)² in f32 on a given ISA (the body of MSE). p, t: (n)
 pub fn sq_diff_sum_on(isa: Isa, p: &[f32], t: &[f32]) -> Result<f32> {
     ensure_shape!(p.len() == t.len(), "mse: predictions have {} elements but targets have {}", p.len(), t.len());
-    Ok(match isa.token("mse")? {
-        Token::Scalar => naive_sq_diff_sum(p, t),
-        #[cfg(target_arch = "x86_64")]
-        Token::Avx2Fma(tk) => avx2_fma::sq_diff_sum(tk, p, t),
-        #[cfg(target_arch = "x86_64")]
-        Token::Avx512(tk) => avx512::sq_diff_sum(tk, p, t),
-        #[cfg(target_arch = "aarch64")]
-        Token::Neon(tk) => neon::sq_diff_sum(tk, p, t),
-    })
+    Ok(dispatch!(isa, "mse", sq_diff_sum(p, t), naive_sq_diff_sum(p, t)))
 }
 
 // ANCHOR: mse_naive
@@ -152,15 +144,9 @@ pub fn mae_backward<T: LossKernels>(dpred: &mut [T], pred: &[T], target: &[T], r
     Ok(())
 }
 
-/// σ(z) = 1/(1 + e^−z), computed without overflow for either sign.
-pub fn sigmoid<T: Real>(z: T) -> T {
-    if z >= T::zero() {
-        T::one() / (T::one() + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (T::one() + e)
-    }
-}
+/// σ(z) = 1/(1 + e^−z), computed without overflow for either sign: chapter
+/// 1's (its logistic regression), re-exported.
+pub use gradient_descent::problems::sigmoid;
 
 // ANCHOR: bce
 /// Binary cross-entropy on logits z with targets y ∈ [0, 1]:

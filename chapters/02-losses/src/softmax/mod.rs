@@ -37,7 +37,7 @@ mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 
-use foundations::{Isa, Result, Token, ensure_shape, ensure_value};
+use foundations::{Isa, Result, dispatch, ensure_shape, ensure_value};
 
 use crate::LossKernels;
 
@@ -66,21 +66,6 @@ impl Rung {
             Rung::V2Online => "v2_online",
         }
     }
-}
-
-/// Calls the per-ISA kernel `$name`, or `$naive` on the scalar ISA.
-macro_rules! dispatch {
-    ($isa:expr, $op:literal, $name:ident ( $($arg:expr),* ), $naive:expr) => {
-        match $isa.token($op)? {
-            Token::Scalar => $naive,
-            #[cfg(target_arch = "x86_64")]
-            Token::Avx2Fma(t) => avx2_fma::$name(t, $($arg),*),
-            #[cfg(target_arch = "x86_64")]
-            Token::Avx512(t) => avx512::$name(t, $($arg),*),
-            #[cfg(target_arch = "aarch64")]
-            Token::Neon(t) => neon::$name(t, $($arg),*),
-        }
-    };
 }
 
 /// Checks that every named buffer holds `N·C` (or `N`) elements and C ≥ 1.

@@ -6,31 +6,11 @@
 //! register. Loads for a maximum are padded with −∞, loads for a sum with 0,
 //! so the padding never changes a result; stores write only the C elements.
 
-use crate::simd_ext::SimdExt as Simd;
+use foundations::simd::Simd;
+
+use foundations::vector::simd::max as row_max;
 
 use crate::exp::simd::{exp_n, exp_v};
-
-/// maxⱼ xⱼ, four accumulators. x: (C)
-#[inline(always)]
-fn row_max<S: Simd>(s: S, x: &[f32]) -> f32 {
-    let l = S::LANES;
-    let mut acc = [s.splat(f32::NEG_INFINITY); 4];
-    let mut xs = x.chunks_exact(4 * l);
-    for xc in &mut xs {
-        for u in 0..4 {
-            acc[u] = s.max(acc[u], s.load(&xc[u * l..]));
-        }
-    }
-    let mut xs = xs.remainder().chunks_exact(l);
-    for xc in &mut xs {
-        acc[0] = s.max(acc[0], s.load(xc));
-    }
-    let xt = xs.remainder();
-    if !xt.is_empty() {
-        acc[1] = s.max(acc[1], s.load_partial(xt, f32::NEG_INFINITY));
-    }
-    s.hmax(s.max(s.max(acc[0], acc[1]), s.max(acc[2], acc[3])))
-}
 
 /// Σⱼ e^(xⱼ − m), storing each term in `out` when given. out, x: (C)
 /// Four registers per step, their exps interleaved (see `exp::simd::exp_n`).
@@ -147,7 +127,7 @@ fn online_stats<S: Simd>(s: S, x: &[f32]) -> (f32, f32) {
         j += l;
     }
     // Combine the lanes: M = max mₗ, S = Σ dₗ·e^(mₗ − M).
-    let mm = s.hmax(m);
+    let mm = s.reduce_max(m);
     let total = s.reduce_sum(s.mul(d, exp_v(s, s.sub(m, s.splat(mm)))));
     (mm, total)
 }
@@ -165,7 +145,7 @@ fn short_row<S: Simd>(s: S, out: &mut [f32], x: &[f32]) -> (f32, f32) {
     let ninf = f32::NEG_INFINITY;
     let v0 = if x0.len() == l { s.load(x0) } else { s.load_partial(x0, ninf) };
     let v1 = s.load_partial(x1, ninf);
-    let m = s.hmax(s.max(v0, v1));
+    let m = s.reduce_max(s.max(v0, v1));
     let mv = s.splat(m);
     // Padding −∞ gives e^−∞ = 0.
     let [e0, e1] = exp_n(s, [s.sub(v0, mv), s.sub(v1, mv)]);

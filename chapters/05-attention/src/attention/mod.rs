@@ -40,7 +40,7 @@ mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 
-use foundations::{Isa, Real, Result, Token, ensure_shape};
+use foundations::{Isa, Real, Result, dispatch, ensure_shape};
 
 // ANCHOR: tiles
 /// Query rows per tile: the fused kernels' loop over query tiles `i0` is cut
@@ -192,22 +192,6 @@ pub fn default_scale<T: Real>(dk: usize) -> T {
     T::one() / T::c(dk.max(1) as f64).sqrt()
 }
 
-/// Calls the fused kernel `$name` on the path that `$isa`'s token selects;
-/// the scalar path runs the v0 oracle and derives the same outputs.
-macro_rules! dispatch {
-    ($isa:expr, $op:literal, $name:ident ( $($arg:expr),* ), $scalar:expr) => {
-        match $isa.token($op)? {
-            Token::Scalar => $scalar,
-            #[cfg(target_arch = "x86_64")]
-            Token::Avx2Fma(t) => avx2_fma::$name(t, $($arg),*),
-            #[cfg(target_arch = "x86_64")]
-            Token::Avx512(t) => avx512::$name(t, $($arg),*),
-            #[cfg(target_arch = "aarch64")]
-            Token::Neon(t) => neon::$name(t, $($arg),*),
-        }
-    };
-}
-
 /// v2 fused forward on the active ISA.
 ///
 /// out: (B, Tq, dv), lse: (B, Tq) the log-sum-exp of each score row (what the
@@ -328,15 +312,4 @@ pub fn fused_extra_bytes(isa: Isa, d: &Dims, backward: bool) -> usize {
         d.dk * tkp + vp + BR * d.dk + BR * BC + BR * dvp + 2 * BR
     };
     4 * floats
-}
-
-/// Vectorized e^x in place over a slice on a given ISA (the fused kernels'
-/// exp, exposed for tests and the row softmax): x: (n).
-pub fn exp_on(isa: Isa, x: &mut [f32]) -> Result<()> {
-    dispatch!(isa, "exp", exp_slice(x), {
-        for xi in x.iter_mut() {
-            *xi = xi.exp();
-        }
-    });
-    Ok(())
 }

@@ -18,68 +18,13 @@
 //! Backward recomputes P = e^(S − lse) tile by tile (key tiles outer, so
 //! dK and dV of a key tile stay in L1 while the query tiles stream past).
 //!
-//! Every product is one register-blocked micro-kernel, [`gemm_tile`].
+//! Every product is one register-blocked micro-kernel, [`gemm_tile`]; every
+//! e^x is chapter 2's register-level exp, [`losses::exp::exp_v`].
 
 use foundations::simd::Simd;
+use losses::exp::exp_v;
 
 use super::{BC, BR, Dims, Mask};
-
-// ANCHOR: exp
-/// e^x for every lane: Cody–Waite range reduction, a degree-6 polynomial,
-/// and 2^k built in the exponent bits.
-///
-/// ```text
-/// x = k·ln2 + r,  k = round(x / ln2),  |r| ≤ ln2/2
-/// ln2 = C1 + C2 (C1 has few mantissa bits, so k·C1 is exact and
-///       r = (x − k·C1) − k·C2 loses nothing to cancellation)
-/// e^r ≈ 1 + r + r²/2 + … + r⁶/720   (Horner; error ≤ r⁷/5040 ≈ 1.2e-7)
-/// e^x = 2^k · e^r
-/// ```
-///
-/// Inputs below −87.3 (where e^x leaves the normal range) give 0, −∞
-/// included; above 88.7 give +∞; NaN stays NaN.
-#[inline(always)]
-pub(crate) fn exp<S: Simd>(s: S, x: S::V) -> S::V {
-    const LO: f32 = -87.336_55; // e^LO is the smallest normal f32
-    const HI: f32 = 88.722_83;
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    const C1: f32 = 0.693_359_4; // ln2, high part (exactly representable in few bits)
-    const C2: f32 = -2.121_944_4e-4; // ln2 − C1
-    let xc = s.min(s.max(x, s.splat(LO)), s.splat(HI));
-    let k = s.round(s.mul(xc, s.splat(LOG2E)));
-    let r = s.fnma(k, s.splat(C1), xc);
-    let r = s.fnma(k, s.splat(C2), r);
-    let mut p = s.splat(1.0 / 720.0);
-    p = s.fma(p, r, s.splat(1.0 / 120.0));
-    p = s.fma(p, r, s.splat(1.0 / 24.0));
-    p = s.fma(p, r, s.splat(1.0 / 6.0));
-    p = s.fma(p, r, s.splat(0.5));
-    p = s.fma(p, r, s.splat(1.0));
-    p = s.fma(p, r, s.splat(1.0));
-    // k ∈ [−126, 128]; pow2i covers [−126, 127], so 2^128 = 2^127 · 2.
-    let top = s.splat(127.0);
-    let e = s.mul(s.mul(p, s.pow2i(s.min(k, top))), s.select_lt(top, k, s.splat(2.0), s.splat(1.0)));
-    let e = s.select_lt(x, s.splat(LO), s.zero(), e);
-    let e = s.select_lt(s.splat(HI), x, s.splat(f32::INFINITY), e);
-    s.select_nan(x, x, e)
-}
-// ANCHOR_END: exp
-
-/// x ← e^x over a slice.
-#[inline(always)]
-pub(crate) fn exp_slice<S: Simd>(s: S, x: &mut [f32]) {
-    let l = S::LANES;
-    let mut chunks = x.chunks_exact_mut(l);
-    for c in &mut chunks {
-        let v = exp(s, s.load(c));
-        s.store(c, v);
-    }
-    let rest = chunks.into_remainder();
-    if !rest.is_empty() {
-        let v = exp(s, s.load_partial(rest, 0.0));
-        s.store_partial(rest, v);
-    }
-}
 
 // ANCHOR: gemm_tile
 /// The micro-kernel every product of the fused kernels uses:
@@ -318,7 +263,7 @@ pub(crate) fn forward<S: Simd, const R: usize, const CW: usize>(
                     let alpha = (m[r] - m_new).exp(); // e^(−∞) = 0 on the first visible tile
                     let (neg_m, mut sum) = (s.splat(-m_new), s.zero());
                     for c in (0..BC).step_by(l) {
-                        let p = exp(s, s.fma(s.load(&row[c..c + l]), sv, neg_m));
+                        let p = exp_v(s, s.fma(s.load(&row[c..c + l]), sv, neg_m));
                         sum = s.add(sum, p);
                         s.store(&mut row[c..c + l], p);
                     }
@@ -447,7 +392,7 @@ pub(crate) fn backward<S: Simd, const R: usize, const CW: usize>(
                     }
                     let neg_l = s.splat(-li);
                     for c in (0..BC).step_by(l) {
-                        let p = exp(s, s.fma(s.load(&row[c..c + l]), sv, neg_l));
+                        let p = exp_v(s, s.fma(s.load(&row[c..c + l]), sv, neg_l));
                         s.store(&mut row[c..c + l], p);
                     }
                 }

@@ -1,15 +1,14 @@
-//! v1: the three steps of v0 on chapter 0's GEMM and a row softmax. The
-//! products run at GEMM speed, but P: (B, Tq, Tk) is still written out and
-//! read back: O(T²) memory and memory traffic.
+//! v1: the three steps of v0 on chapter 0's GEMM and chapter 2's row softmax.
+//! The products run at GEMM speed, but P: (B, Tq, Tk) is still written out
+//! and read back: O(T²) memory and memory traffic.
 //!
 //! Generic over [`Kernels`]: the layers of this chapter call it, in f32
-//! (SIMD GEMM) for training and in f64 (oracle GEMM) for gradient checks.
+//! (SIMD GEMM and softmax) for training and in f64 (oracles) for gradient checks.
 
-use foundations::{MatMut, MatRef, Result};
+use foundations::{MatMut, MatRef, Real, Result};
 
 use super::{Dims, Mask};
 use crate::kernels::Kernels;
-use crate::softmax::{softmax_rows, softmax_rows_backward};
 
 // ANCHOR: v1_forward
 /// out = softmax(s·QKᵀ + M)·V; p = the softmax. Overwrites both.
@@ -31,22 +30,35 @@ pub fn forward<T: Kernels>(
         out.fill(T::zero());
         return Ok(());
     }
+    let mut sb = vec![T::zero(); tq * tk];
     for b in 0..nb {
         let pb = &mut p[b * tq * tk..][..tq * tk];
         let (qb, kb, vb) = (&q[b * tq * dk..][..tq * dk], &k[b * tk * dk..][..tk * dk], &v[b * tk * dv..][..tk * dv]);
         // S = s · Q Kᵀ
-        T::gemm(MatMut::new(pb, tq, tk)?, scale, MatRef::new(qb, tq, dk)?, MatRef::new(kb, tk, dk)?.t(), T::zero())?;
+        T::gemm(
+            MatMut::new(&mut sb, tq, tk)?,
+            scale,
+            MatRef::new(qb, tq, dk)?,
+            MatRef::new(kb, tk, dk)?.t(),
+            T::zero(),
+        )?;
         if mask.causal || mask.key_valid.is_some() {
             for i in 0..tq {
                 for j in 0..tk {
                     if !mask.allows(b, tk, i, j) {
-                        pb[i * tk + j] = T::neg_infinity();
+                        sb[i * tk + j] = T::neg_infinity();
                     }
                 }
             }
         }
-        // P = softmax(S) row by row
-        softmax_rows(pb, tq, tk);
+        // P = softmax(S) row by row (chapter 2); a row that sees no key
+        // (all −∞, where the softmax is 0/0) gets P = 0.
+        T::softmax_rows(pb, &sb, tq, tk)?;
+        for i in 0..tq {
+            if <T as Real>::max(&sb[i * tk..][..tk]) == T::neg_infinity() {
+                pb[i * tk..][..tk].fill(T::zero());
+            }
+        }
         // out = P V
         T::gemm(
             MatMut::new(&mut out[b * tq * dv..][..tq * dv], tq, dv)?,
@@ -81,7 +93,7 @@ pub fn backward<T: Kernels>(
     if tk == 0 || tq == 0 {
         return Ok(());
     }
-    let mut ds = vec![T::zero(); tq * tk];
+    let (mut dp, mut ds) = (vec![T::zero(); tq * tk], vec![T::zero(); tq * tk]);
     for b in 0..nb {
         let pb = MatRef::new(&p[b * tq * tk..][..tq * tk], tq, tk)?;
         let dob = MatRef::new(&dout[b * tq * wv..][..tq * wv], tq, wv)?;
@@ -90,9 +102,10 @@ pub fn backward<T: Kernels>(
         let vb = MatRef::new(&v[b * tk * wv..][..tk * wv], tk, wv)?;
         // out = P V  ⇒  dV += Pᵀ dO,  dP = dO Vᵀ
         T::gemm(MatMut::new(&mut dv[b * tk * wv..][..tk * wv], tk, wv)?, T::one(), pb.t(), dob, T::one())?;
-        T::gemm(MatMut::new(&mut ds, tq, tk)?, T::one(), dob, vb.t(), T::zero())?;
-        // P = softmax(S)  ⇒  dS = P ∘ (dP − rowsum(P ∘ dP))
-        softmax_rows_backward(&mut ds, pb.data(), tq, tk);
+        T::gemm(MatMut::new(&mut dp, tq, tk)?, T::one(), dob, vb.t(), T::zero())?;
+        // P = softmax(S)  ⇒  dS = P ∘ (dP − rowsum(P ∘ dP))   (chapter 2; it accumulates)
+        ds.fill(T::zero());
+        T::softmax_rows_backward(&mut ds, pb.data(), &dp, tq, tk)?;
         // S = s · Q Kᵀ  ⇒  dQ += s · dS K,  dK += s · dSᵀ Q
         let dsm = MatRef::new(&ds, tq, tk)?;
         T::gemm(MatMut::new(&mut dq[b * tq * w..][..tq * w], tq, w)?, scale, dsm, kb, T::one())?;

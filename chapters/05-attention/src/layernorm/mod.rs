@@ -23,21 +23,7 @@ mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 
-use foundations::{Isa, Result, Token, ensure_shape};
-
-macro_rules! dispatch {
-    ($isa:expr, $op:literal, $name:ident ( $($arg:expr),* )) => {
-        match $isa.token($op)? {
-            Token::Scalar => naive::$name($($arg),*),
-            #[cfg(target_arch = "x86_64")]
-            Token::Avx2Fma(t) => avx2_fma::$name(t, $($arg),*),
-            #[cfg(target_arch = "x86_64")]
-            Token::Avx512(t) => avx512::$name(t, $($arg),*),
-            #[cfg(target_arch = "aarch64")]
-            Token::Neon(t) => neon::$name(t, $($arg),*),
-        }
-    };
-}
+use foundations::{Isa, Result, dispatch, ensure_shape};
 
 fn check(
     op: &str,
