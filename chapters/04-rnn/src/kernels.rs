@@ -9,7 +9,7 @@ use foundations::{Isa, Real, Result};
 use crate::{act, cell};
 
 /// f32 or f64 with the recurrent kernels as methods.
-pub trait RnnReal: Real {
+pub trait RnnReal: Real + losses::LossKernels {
     /// C ← α·A·B + β·C on `isa` (f64: the naive oracle).
     fn gemm_on(
         isa: Isa,

@@ -13,33 +13,11 @@
 use ndarray::ArrayD;
 
 use foundations::gemm::{MatMut, MatRef};
-use foundations::{Isa, Layer, Param, Real, Result, ensure_shape};
+use foundations::{Isa, Layer, Param, Result, ensure_shape};
 
 use crate::init;
 use crate::kernels::RnnReal;
 use crate::util::{add_col_sums, array, cast, flat, flat_mut};
-
-// ANCHOR: softmax
-/// Softmax of each row of y: (rows, k), in place: yᵢ ← e^(yᵢ − m) / Σⱼ e^(yⱼ − m),
-/// m = maxⱼ yⱼ (subtracting m changes nothing but keeps e^(·) ≤ 1).
-// TODO(ch2): use losses::softmax once chapter 2 lands
-pub fn softmax_rows<T: Real>(y: &mut [T], k: usize) {
-    if k == 0 {
-        return;
-    }
-    for row in y.chunks_exact_mut(k) {
-        let m = row.iter().copied().fold(T::neg_infinity(), num_traits::Float::max);
-        let mut s = T::zero();
-        for v in row.iter_mut() {
-            *v = (*v - m).exp();
-            s += *v;
-        }
-        for v in row.iter_mut() {
-            *v /= s;
-        }
-    }
-}
-// ANCHOR_END: softmax
 
 /// Linear or softmax output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,9 +95,14 @@ impl<T: RnnReal> Layer<T> for Readout<T> {
             v,
             T::one(),
         )?;
+        // ANCHOR: softmax
         if self.kind == Output::Softmax {
-            softmax_rows(&mut y, self.k);
+            // p = softmax(z), row by row: chapter 2's kernel (SIMD for f32, the oracle for f64).
+            let z = std::mem::take(&mut y);
+            y = vec![T::zero(); z.len()];
+            losses::softmax::softmax_rows(&mut y, &z, rows, self.k)?;
         }
+        // ANCHOR_END: softmax
         let mut out_shape = shape.clone();
         *out_shape.last_mut().expect("checked non-empty above") = self.k;
         self.cache = Some((xs.to_vec(), y.clone(), out_shape.clone()));
@@ -131,18 +114,17 @@ impl<T: RnnReal> Layer<T> for Readout<T> {
             self.cache.as_ref().ok_or_else(|| foundations::Error::Value("readout: backward before forward".into()))?;
         ensure_shape!(dy.shape() == out_shape.as_slice(), "readout: dy must be {:?}, got {:?}", out_shape, dy.shape());
         let dy = dy.as_standard_layout();
-        let mut dz = flat(&dy, "readout dy")?.to_vec();
+        let dys = flat(&dy, "readout dy")?;
         let (k, hd) = (self.k, self.hd);
-        let rows = dz.len() / k;
-        if self.kind == Output::Softmax {
-            // p = softmax(z)  ⇒  dz = p ⊙ (dp − ⟨dp, p⟩)
-            for (dr, pr) in dz.chunks_exact_mut(k).zip(y.chunks_exact(k)) {
-                let s: T = dr.iter().zip(pr).map(|(&a, &b)| a * b).sum();
-                for (d, &p) in dr.iter_mut().zip(pr) {
-                    *d = p * (*d - s);
-                }
-            }
-        }
+        let rows = dys.len() / k;
+        let dz = if self.kind == Output::Softmax {
+            // p = softmax(z)  ⇒  dz = p ⊙ (dp − ⟨dp, p⟩)   (chapter 2's kernel; it accumulates into dz = 0)
+            let mut dz = vec![T::zero(); dys.len()];
+            losses::softmax::softmax_rows_backward(&mut dz, y, dys, rows, k)?;
+            dz
+        } else {
+            dys.to_vec()
+        };
         // z = x·V + c  ⇒  dV += xᵀ·dz,  dc += Σ rows dz,  dx = dz·Vᵀ
         let dzm = MatRef::new(&dz, rows, k)?;
         let xt = MatRef::new(x, rows, hd)?.t();
