@@ -57,6 +57,9 @@ pub(crate) enum Micro {
     /// v5: AVX-512 intrinsics, 12×32 tile in 24 zmm registers.
     #[cfg(target_arch = "x86_64")]
     Avx512(crate::Avx512),
+    /// v5, wide: AVX-512 intrinsics, 6×64 tile in 24 zmm registers.
+    #[cfg(target_arch = "x86_64")]
+    Avx512Wide(crate::Avx512),
     /// NEON intrinsics, 8×12 tile in 24 q registers.
     #[cfg(target_arch = "aarch64")]
     Neon(crate::Neon),
@@ -73,6 +76,10 @@ pub const AVX2: Blocking = Blocking { mr: 6, nr: 16, kc: 256, mc: 144, nc: 2048 
 /// KC = 384 beats 256 and 128, fewer passes over C win); Ã 240×384×4 B =
 /// 360 KiB in L2; B̃ 384×2048×4 B = 3 MiB in L3.
 pub const AVX512: Blocking = Blocking { mr: 12, nr: 32, kc: 384, mc: 240, nc: 2048 };
+/// v5 (AVX-512), wide: 6×64 tile = 24 zmm registers again, but 4 loads of
+/// B̃ and 6 broadcasts per 24 FMAs (12×32: 2 and 12), and a C of width 64
+/// (convolution, attention's PV) is one panel: A streams past B̃ once.
+pub const AVX512_WIDE: Blocking = Blocking { mr: 6, nr: 64, kc: 384, mc: 240, nc: 2048 };
 /// NEON: 8×12 tile = 24 of 32 q registers.
 pub const NEON: Blocking = Blocking { mr: 8, nr: 12, kc: 256, mc: 128, nc: 2040 };
 // ANCHOR_END: blocking
@@ -91,6 +98,20 @@ impl Micro {
         })
     }
 
+    /// The tile shape for a C `n` columns wide: AVX-512 takes its wide
+    /// 6×64 tile unless that pads C's width more than 12×32 does (N = 288:
+    /// 4½ wide panels, 9 narrow ones). Other ISAs have one tile.
+    pub(crate) fn for_shape(self, n: usize) -> Micro {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Micro::Avx512(t) | Micro::Avx512Wide(t) => {
+                let pad = |nr: usize| n.div_ceil(nr) * nr - n;
+                if pad(AVX512_WIDE.nr) <= pad(AVX512.nr) { Micro::Avx512Wide(t) } else { Micro::Avx512(t) }
+            }
+            other => other,
+        }
+    }
+
     pub(crate) fn blocking(self) -> Blocking {
         match self {
             Micro::Portable => PORTABLE,
@@ -98,6 +119,8 @@ impl Micro {
             Micro::Avx2(_) => AVX2,
             #[cfg(target_arch = "x86_64")]
             Micro::Avx512(_) => AVX512,
+            #[cfg(target_arch = "x86_64")]
+            Micro::Avx512Wide(_) => AVX512_WIDE,
             #[cfg(target_arch = "aarch64")]
             Micro::Neon(_) => NEON,
         }
@@ -120,7 +143,9 @@ impl Micro {
             #[cfg(target_arch = "x86_64")]
             Micro::Avx2(tok) => super::avx2_fma::macro_kernel(tok, t, ap, bp, c, ldc, alpha, beta),
             #[cfg(target_arch = "x86_64")]
-            Micro::Avx512(tok) => super::avx512::macro_kernel(tok, t, ap, bp, c, ldc, alpha, beta),
+            Micro::Avx512(tok) => super::avx512::macro_kernel(tok, false, t, ap, bp, c, ldc, alpha, beta),
+            #[cfg(target_arch = "x86_64")]
+            Micro::Avx512Wide(tok) => super::avx512::macro_kernel(tok, true, t, ap, bp, c, ldc, alpha, beta),
             #[cfg(target_arch = "aarch64")]
             Micro::Neon(tok) => super::neon::macro_kernel(tok, t, ap, bp, c, ldc, alpha, beta),
         }
@@ -190,7 +215,7 @@ fn pack_a(
         {
             let avx2 = match micro {
                 Micro::Avx2(t) => Some(t),
-                Micro::Avx512(t) => Some(t.avx2()),
+                Micro::Avx512(t) | Micro::Avx512Wide(t) => Some(t.avx2()),
                 Micro::Portable => None,
             };
             if let (true, Some(t)) = (a.cs() == 1, avx2) {
@@ -266,6 +291,7 @@ pub(crate) fn gemm(
         }
         return;
     }
+    let micro = micro.for_shape(n);
     let Blocking { mr, nr, kc: kc_max, mc: mc_max, nc: nc_max } = micro.blocking();
     let ldc = c.ld();
     // A narrow C (few NR panels) reuses each packed A panel only a few times:
