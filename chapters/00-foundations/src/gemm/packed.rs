@@ -5,7 +5,7 @@
 //!   for pc in (0..K).step_by(KC)         loop 4: rank-KC update of C
 //!     pack B[pc.., jc..] → B̃             KC×NC, NR-wide panels, zero padded
 //!     for ic in (0..M).step_by(MC)       loop 3: an MC×KC block of A lives in L2
-//!       pack A[ic.., pc..] → Ã           MC×KC, MR-tall panels, zero padded
+//!       pack A[ic.., pc..] → Ã           MC×KC, MR-tall panels, zero padded (v3, or A strided)
 //!       for ir in (0..MC).step_by(MR)    loop 2: one MR×KC micro-panel of Ã stays in L1
 //!         for jr in (0..NC).step_by(NR)  loop 1: KC×NR micro-panels of B̃ stream from L2
 //!           micro-kernel: C[ir.., jr..] (MR×NR, in registers) += Ã_ir · B̃_jr   (loop 0 over KC)
@@ -152,11 +152,6 @@ impl Micro {
     }
 }
 
-/// Widest C (in columns) for which the SIMD rungs read a row-major A in
-/// place instead of packing it: a narrow C reuses each packed panel of A
-/// only N/NR times, too few to repay the transpose that packing is.
-pub const DIRECT_A_MAX_N: usize = 64;
-
 /// The extent of one block: `mc × nc` of C, depth `kc`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Tiles {
@@ -197,37 +192,11 @@ fn pack_b(dst: &mut [f32], b: &MatRef<'_, f32>, pc: usize, kc: usize, jc: usize,
 /// Packs A[ic..ic+mc, pc..pc+kc] into MR-tall panels: panel q holds, for
 /// each p, the MR floats A[ic+q·MR .., p], zero padded past row mc.
 #[allow(clippy::too_many_arguments)]
-fn pack_a(
-    #[allow(unused_variables)] micro: Micro,
-    dst: &mut [f32],
-    a: &MatRef<'_, f32>,
-    ic: usize,
-    mc: usize,
-    pc: usize,
-    kc: usize,
-    mr: usize,
-) {
+fn pack_a(dst: &mut [f32], a: &MatRef<'_, f32>, ic: usize, mc: usize, pc: usize, kc: usize, mr: usize) {
     let data = a.data();
     for (q, panel) in dst.chunks_exact_mut(kc * mr).take(mc.div_ceil(mr)).enumerate() {
         let i0 = ic + q * mr;
         let h = mr.min(ic + mc - i0);
-        #[cfg(target_arch = "x86_64")]
-        {
-            let avx2 = match micro {
-                Micro::Avx2(t) => Some(t),
-                Micro::Avx512(t) | Micro::Avx512Wide(t) => Some(t.avx2()),
-                Micro::Portable => None,
-            };
-            if let (true, Some(t)) = (a.cs() == 1, avx2) {
-                super::avx2_fma::pack_a_rows(t, panel, &data[i0 * a.rs() + pc..], a.rs(), h, kc, mr);
-                if h < mr {
-                    for out in panel.chunks_exact_mut(mr) {
-                        out[h..].fill(0.0);
-                    }
-                }
-                continue;
-            }
-        }
         if a.cs() == 1 {
             // Rows of A are contiguous: read each row once, scatter with stride MR.
             for i in 0..h {
@@ -294,10 +263,11 @@ pub(crate) fn gemm(
     let micro = micro.for_shape(n);
     let Blocking { mr, nr, kc: kc_max, mc: mc_max, nc: nc_max } = micro.blocking();
     let ldc = c.ld();
-    // A narrow C (few NR panels) reuses each packed A panel only a few times:
-    // then transposing A into panels costs more than it saves, and the
-    // SIMD micro-kernels broadcast straight from A's rows instead.
-    let direct_a = a.cs() == 1 && n <= DIRECT_A_MAX_N && !matches!(micro, Micro::Portable);
+    // A row-major A (unit column stride) is not packed: the SIMD micro-kernels
+    // broadcast straight from its MR rows, which stay in L1 across loop 1.
+    // Packing would transpose A for nothing but contiguous broadcasts, and
+    // measured slower on every shape (see the book). A strided A (Aᵀ) is packed.
+    let direct_a = a.cs() == 1 && !matches!(micro, Micro::Portable);
     BUFFERS.with_borrow_mut(|(abuf, bbuf)| {
         let (kc0, mc0, nc0) = (kc_max.min(k), mc_max.min(m), nc_max.min(n));
         let a_len = mc0.div_ceil(mr) * mr * kc0;
@@ -318,7 +288,7 @@ pub(crate) fn gemm(
                     let ap = if direct_a {
                         (&a.data()[ic * a.rs() + pc..], Some(a.rs()))
                     } else {
-                        pack_a(micro, abuf, &a, ic, mc, pc, kc, mr);
+                        pack_a(abuf, &a, ic, mc, pc, kc, mr);
                         (&abuf[..], None)
                     };
                     micro.macro_kernel(tiles, ap, bbuf, &mut cdata[ic * ldc + jc..], ldc, alpha, beta_pc);
