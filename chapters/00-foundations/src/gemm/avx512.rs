@@ -57,12 +57,32 @@ fn k_direct_edge<const MR: usize, const NV: usize>(
     simd::k_loop::<Avx512, MR, NV, true, EDGE>(t, kc, (ap, lda), mr, bp)
 }
 
+/// A full tile: k loop and write-back in one function (see [`simd::KLoop::k_loop_full`]).
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline(never)]
+fn k_full<const MR: usize, const NV: usize>(
+    t: Avx512,
+    kc: usize,
+    (ap, lda): (&[f32], Option<usize>),
+    bp: &[f32],
+    c: &mut [f32],
+    ldc: usize,
+    ab: (f32, f32),
+) {
+    let acc = match lda {
+        None => simd::k_loop::<Avx512, MR, NV, false, MR>(t, kc, (ap, 0), MR, bp),
+        Some(lda) => simd::k_loop::<Avx512, MR, NV, true, MR>(t, kc, (ap, lda), MR, bp),
+    };
+    simd::write_back::<Avx512, MR, NV>(t, &acc, c, ldc, (MR, NV * 16), ab);
+}
+
 /// The k loops' types, as called through a pointer.
 type PackedLoop<const MR: usize, const NV: usize> = unsafe fn(Avx512, usize, &[f32], &[f32]) -> [[__m512; NV]; MR];
 type DirectLoop<const MR: usize, const NV: usize> =
     unsafe fn(Avx512, usize, &[f32], usize, usize, &[f32]) -> [[__m512; NV]; MR];
 type PackedEdge<const NV: usize> = unsafe fn(Avx512, usize, &[f32], &[f32]) -> [[__m512; NV]; EDGE];
 type DirectEdge<const NV: usize> = unsafe fn(Avx512, usize, &[f32], usize, usize, &[f32]) -> [[__m512; NV]; EDGE];
+type FullTile = unsafe fn(Avx512, usize, (&[f32], Option<usize>), &[f32], &mut [f32], usize, (f32, f32));
 
 impl<const MR: usize, const NV: usize> simd::KLoop<MR, NV> for Avx512 {
     #[inline(always)]
@@ -90,6 +110,12 @@ impl<const MR: usize, const NV: usize> simd::KLoop<MR, NV> for Avx512 {
         let f: DirectEdge<NV> = k_direct_edge::<MR, NV>;
         // SAFETY: `self` is an Avx512 token, built only after detection found the features `f` needs.
         unsafe { std::hint::black_box(f)(self, kc, ap, lda, mr, bp) }
+    }
+    #[inline(always)]
+    fn k_loop_full(self, kc: usize, a: (&[f32], Option<usize>), bp: &[f32], c: &mut [f32], ldc: usize, ab: (f32, f32)) {
+        let f: FullTile = k_full::<MR, NV>;
+        // SAFETY: `self` is an Avx512 token, built only after detection found the features `f` needs.
+        unsafe { std::hint::black_box(f)(self, kc, a, bp, c, ldc, ab) }
     }
 }
 

@@ -85,6 +85,28 @@ pub(crate) trait KLoop<const MR: usize, const NV: usize>: Simd {
     fn k_loop_packed_edge(self, kc: usize, ap: &[f32], bp: &[f32]) -> [[Self::V; NV]; EDGE];
     /// [`KLoop::k_loop_direct`] computing only the first [`EDGE`] rows.
     fn k_loop_direct_edge(self, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &[f32]) -> [[Self::V; NV]; EDGE];
+    /// A full MR×NR tile: the k loop (packed Ã when `lda` is `None`, A in
+    /// place otherwise) and the write-back C ← α·acc + β·C. An ISA may
+    /// override it with one function doing both, so that the accumulators
+    /// go from registers straight to C: on short products (K = 64) the
+    /// round trip through memory costs as much as a tenth of the FMAs.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn k_loop_full(
+        self,
+        kc: usize,
+        (ap, lda): (&[f32], Option<usize>),
+        bp: &[f32],
+        c: &mut [f32],
+        ldc: usize,
+        (alpha, beta): (f32, f32),
+    ) {
+        let acc = match lda {
+            None => self.k_loop_packed(kc, ap, bp),
+            Some(lda) => self.k_loop_direct(kc, ap, lda, MR, bp),
+        };
+        write_back::<Self, MR, NV>(self, &acc, c, ldc, (MR, NV * Self::LANES), (alpha, beta));
+    }
 }
 
 /// Rows of the thin kernel used for an edge panel of at most EDGE valid
@@ -112,7 +134,10 @@ pub(crate) fn micro_kernel<S: KLoop<MR, NV>, const MR: usize, const NV: usize, c
     for i in 0..mr {
         prefetch(&c[i * ldc..i * ldc + nr]);
     }
-    if MR > EDGE && mr <= EDGE {
+    if mr == MR && nr == NV * l {
+        let lda = if DIRECT { Some(lda) } else { None };
+        s.k_loop_full(kc, (ap, lda), bp, c, ldc, (alpha, beta));
+    } else if MR > EDGE && mr <= EDGE {
         let acc = if DIRECT { s.k_loop_direct_edge(kc, ap, lda, mr, bp) } else { s.k_loop_packed_edge(kc, ap, bp) };
         write_back::<S, EDGE, NV>(s, &acc, c, ldc, (mr, nr), (alpha, beta));
     } else {
@@ -125,7 +150,7 @@ pub(crate) fn micro_kernel<S: KLoop<MR, NV>, const MR: usize, const NV: usize, c
 /// C[0..mr, 0..nr] ← α·acc + β·C for an R×(NV·LANES) tile of accumulators;
 /// β = 0 does not read C.
 #[inline(always)]
-fn write_back<S: Simd, const R: usize, const NV: usize>(
+pub(crate) fn write_back<S: Simd, const R: usize, const NV: usize>(
     s: S,
     acc: &[[S::V; NV]; R],
     c: &mut [f32],
