@@ -37,11 +37,31 @@ fn k_direct_edge(t: Avx2Fma, kc: usize, ap: &[f32], lda: usize, mr: usize, bp: &
     simd::k_loop::<Avx2Fma, MR, NV, true, EDGE>(t, kc, (ap, lda), mr, bp)
 }
 
+/// A full tile: k loop and write-back in one function (see [`simd::KLoop::k_loop_full`]).
+#[target_feature(enable = "avx2,fma")]
+#[inline(never)]
+fn k_full(
+    t: Avx2Fma,
+    kc: usize,
+    (ap, lda): (&[f32], Option<usize>),
+    bp: &[f32],
+    c: &mut [f32],
+    ldc: usize,
+    ab: (f32, f32),
+) {
+    let acc = match lda {
+        None => simd::k_loop::<Avx2Fma, MR, NV, false, MR>(t, kc, (ap, 0), MR, bp),
+        Some(lda) => simd::k_loop::<Avx2Fma, MR, NV, true, MR>(t, kc, (ap, lda), MR, bp),
+    };
+    simd::write_back::<Avx2Fma, MR, NV>(t, &acc, c, ldc, (MR, NV * 8), ab);
+}
+
 /// The k loops' types, as called through a pointer.
 type PackedLoop = unsafe fn(Avx2Fma, usize, &[f32], &[f32]) -> [[__m256; NV]; MR];
 type DirectLoop = unsafe fn(Avx2Fma, usize, &[f32], usize, usize, &[f32]) -> [[__m256; NV]; MR];
 type PackedEdge = unsafe fn(Avx2Fma, usize, &[f32], &[f32]) -> [[__m256; NV]; EDGE];
 type DirectEdge = unsafe fn(Avx2Fma, usize, &[f32], usize, usize, &[f32]) -> [[__m256; NV]; EDGE];
+type FullTile = unsafe fn(Avx2Fma, usize, (&[f32], Option<usize>), &[f32], &mut [f32], usize, (f32, f32));
 
 impl simd::KLoop<MR, NV> for Avx2Fma {
     #[inline(always)]
@@ -69,6 +89,12 @@ impl simd::KLoop<MR, NV> for Avx2Fma {
         let f: DirectEdge = k_direct_edge;
         // SAFETY: `self` is an Avx2Fma token, built only after detection found the features `f` needs.
         unsafe { std::hint::black_box(f)(self, kc, ap, lda, mr, bp) }
+    }
+    #[inline(always)]
+    fn k_loop_full(self, kc: usize, a: (&[f32], Option<usize>), bp: &[f32], c: &mut [f32], ldc: usize, ab: (f32, f32)) {
+        let f: FullTile = k_full;
+        // SAFETY: `self` is an Avx2Fma token, built only after detection found the features `f` needs.
+        unsafe { std::hint::black_box(f)(self, kc, a, bp, c, ldc, ab) }
     }
 }
 
