@@ -162,12 +162,16 @@ pub(crate) fn write_back<S: Simd, const R: usize, const NV: usize>(
     let va = s.splat(alpha);
     let vb = s.splat(beta);
     if mr == R && nr == NV * l {
-        // A full tile: plain vector loads and stores.
+        // A full tile: plain vector loads and stores, after one bounds check
+        // for the whole tile (not one per vector: a point or two on K = 64).
+        assert!(R >= 1 && c.len() >= (R - 1) * ldc + NV * l, "write_back: C too short");
+        let c0 = c.as_mut_ptr();
         for (i, row) in acc.iter().enumerate() {
             for (v, &x) in row.iter().enumerate() {
-                let p = c[i * ldc + v * l..i * ldc + (v + 1) * l].as_mut_ptr();
-                // SAFETY: the slice above holds LANES floats at p.
+                // SAFETY: i < R and (v + 1)·LANES ≤ NV·LANES: the LANES floats at
+                // p lie inside c by the assert above.
                 unsafe {
+                    let p = c0.add(i * ldc + v * l);
                     let ax = if alpha == 1.0 { x } else { s.mul(va, x) };
                     let r = if beta == 0.0 { ax } else { s.fma(vb, s.load_ptr(p), ax) };
                     s.store_ptr(p, r);
