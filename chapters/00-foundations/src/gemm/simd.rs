@@ -195,18 +195,20 @@ pub(crate) fn write_back<S: Simd, const R: usize, const NV: usize>(
 }
 // ANCHOR_END: write_back
 
-/// Hints every cache line of `x` into L1. Never faults.
+/// Hints every cache line of `x` into L2 (T1: measured against T0, L1,
+/// on the input gradient's 50 MB C: +6%, the lines arrive in time and do
+/// not push the rows of A and B̃ out of L1). Never faults.
 #[inline(always)]
 fn prefetch(x: &[f32]) {
     #[cfg(target_arch = "x86_64")]
     {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        use std::arch::x86_64::{_MM_HINT_T1, _mm_prefetch};
         // 16 floats = one 64-byte line; the last element covers a line the
         // stride may have stepped over when x is not line-aligned.
         for p in x.iter().step_by(16).chain(x.last()) {
             // SAFETY: a prefetch is a hint: it never faults and changes no state
             // a program can observe; SSE is part of the x86_64 baseline.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>((p as *const f32).cast()) };
+            unsafe { _mm_prefetch::<_MM_HINT_T1>((p as *const f32).cast()) };
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
