@@ -127,12 +127,15 @@ pub(crate) fn micro_kernel<S: KLoop<MR, NV>, const MR: usize, const NV: usize, c
     ldc: usize,
     (mr, nr): (usize, usize),
     (alpha, beta): (f32, f32),
+    prefetch_c: bool,
 ) {
     let l = S::LANES;
     assert!(mr <= MR && nr <= NV * l && (mr == 0 || c.len() >= (mr - 1) * ldc + nr), "micro_kernel: C too short");
-    // Ask for the C tile now, so its cache lines arrive while the FMAs run.
-    for i in 0..mr {
-        prefetch(&c[i * ldc..i * ldc + nr]);
+    if prefetch_c {
+        // Ask for the C tile now, so its cache lines arrive while the FMAs run.
+        for i in 0..mr {
+            prefetch(&c[i * ldc..i * ldc + nr]);
+        }
     }
     if mr == MR && nr == NV * l {
         let lda = if DIRECT { Some(lda) } else { None };
@@ -261,11 +264,31 @@ pub(crate) fn macro_kernel<S: KLoop<MR, NV>, const MR: usize, const NV: usize>(
             match lda {
                 None => {
                     let apanel = &ap[r * MR * t.kc..(r + 1) * MR * t.kc];
-                    micro_kernel::<S, MR, NV, false>(s, t.kc, (apanel, 0), bpanel, c, ldc, (mr, nr), (alpha, beta));
+                    micro_kernel::<S, MR, NV, false>(
+                        s,
+                        t.kc,
+                        (apanel, 0),
+                        bpanel,
+                        c,
+                        ldc,
+                        (mr, nr),
+                        (alpha, beta),
+                        t.prefetch_c,
+                    );
                 }
                 Some(lda) => {
                     let arows = &ap[i0 * lda..];
-                    micro_kernel::<S, MR, NV, true>(s, t.kc, (arows, lda), bpanel, c, ldc, (mr, nr), (alpha, beta));
+                    micro_kernel::<S, MR, NV, true>(
+                        s,
+                        t.kc,
+                        (arows, lda),
+                        bpanel,
+                        c,
+                        ldc,
+                        (mr, nr),
+                        (alpha, beta),
+                        t.prefetch_c,
+                    );
                 }
             }
         }
