@@ -22,7 +22,7 @@
 //! | `v2_blocked` | cut K, M, N into blocks that stay in cache | [`blocked::gemm`] |
 //! | `v3_packed` | five BLIS loops; pack A and B into MR/NR panels; plain-Rust micro-kernel | `packed.rs` |
 //! | `v4_avx2` | AVX2+FMA micro-kernel: 6×16 tile of C in 12 ymm registers | `avx2_fma.rs` |
-//! | `v5_avx512` | AVX-512 micro-kernel: 12×32 tile in 24 zmm registers | `avx512.rs` |
+//! | `v5_avx512` | AVX-512 micro-kernel: 12×32 or 6×64 tile in 24 zmm registers | `avx512.rs` |
 //! | `v6_neon` | NEON micro-kernel (aarch64): 8×12 tile in 24 q registers | `neon.rs` |
 //! | `v7_threaded` | bands of rows of C on several threads | `threaded.rs` |
 //!

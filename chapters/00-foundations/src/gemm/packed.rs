@@ -5,7 +5,7 @@
 //!   for pc in (0..K).step_by(KC)         loop 4: rank-KC update of C
 //!     pack B[pc.., jc..] → B̃             KC×NC, NR-wide panels, zero padded
 //!     for ic in (0..M).step_by(MC)       loop 3: an MC×KC block of A lives in L2
-//!       pack A[ic.., pc..] → Ã           MC×KC, MR-tall panels, zero padded
+//!       pack A[ic.., pc..] → Ã           MC×KC, MR-tall panels, zero padded (v3, or A strided)
 //!       for ir in (0..MC).step_by(MR)    loop 2: one MR×KC micro-panel of Ã stays in L1
 //!         for jr in (0..NC).step_by(NR)  loop 1: KC×NR micro-panels of B̃ stream from L2
 //!           micro-kernel: C[ir.., jr..] (MR×NR, in registers) += Ã_ir · B̃_jr   (loop 0 over KC)
@@ -57,6 +57,9 @@ pub(crate) enum Micro {
     /// v5: AVX-512 intrinsics, 12×32 tile in 24 zmm registers.
     #[cfg(target_arch = "x86_64")]
     Avx512(crate::Avx512),
+    /// v5, wide: AVX-512 intrinsics, 6×64 tile in 24 zmm registers.
+    #[cfg(target_arch = "x86_64")]
+    Avx512Wide(crate::Avx512),
     /// NEON intrinsics, 8×12 tile in 24 q registers.
     #[cfg(target_arch = "aarch64")]
     Neon(crate::Neon),
@@ -73,6 +76,12 @@ pub const AVX2: Blocking = Blocking { mr: 6, nr: 16, kc: 256, mc: 144, nc: 2048 
 /// KC = 384 beats 256 and 128, fewer passes over C win); Ã 240×384×4 B =
 /// 360 KiB in L2; B̃ 384×2048×4 B = 3 MiB in L3.
 pub const AVX512: Blocking = Blocking { mr: 12, nr: 32, kc: 384, mc: 240, nc: 2048 };
+/// v5 (AVX-512), wide: 6×64 tile = 24 zmm registers again, but 4 loads of
+/// B̃ and 6 broadcasts per 24 FMAs (12×32: 2 and 12), and a C of width 64
+/// (convolution, attention's PV) is one panel: A streams past B̃ once.
+/// KC = 512: the 128 KiB B̃ micro-panel streams from L2 (measured: a point
+/// or two above 384 on squares and PV, fewer passes over C).
+pub const AVX512_WIDE: Blocking = Blocking { mr: 6, nr: 64, kc: 512, mc: 240, nc: 2048 };
 /// NEON: 8×12 tile = 24 of 32 q registers.
 pub const NEON: Blocking = Blocking { mr: 8, nr: 12, kc: 256, mc: 128, nc: 2040 };
 // ANCHOR_END: blocking
@@ -91,6 +100,20 @@ impl Micro {
         })
     }
 
+    /// The tile shape for a C `n` columns wide: AVX-512 takes its wide
+    /// 6×64 tile unless that pads C's width more than 12×32 does (N = 288:
+    /// 4½ wide panels, 9 narrow ones). Other ISAs have one tile.
+    pub(crate) fn for_shape(self, n: usize) -> Micro {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Micro::Avx512(t) | Micro::Avx512Wide(t) => {
+                let pad = |nr: usize| n.div_ceil(nr) * nr - n;
+                if pad(AVX512_WIDE.nr) <= pad(AVX512.nr) { Micro::Avx512Wide(t) } else { Micro::Avx512(t) }
+            }
+            other => other,
+        }
+    }
+
     pub(crate) fn blocking(self) -> Blocking {
         match self {
             Micro::Portable => PORTABLE,
@@ -98,6 +121,8 @@ impl Micro {
             Micro::Avx2(_) => AVX2,
             #[cfg(target_arch = "x86_64")]
             Micro::Avx512(_) => AVX512,
+            #[cfg(target_arch = "x86_64")]
+            Micro::Avx512Wide(_) => AVX512_WIDE,
             #[cfg(target_arch = "aarch64")]
             Micro::Neon(_) => NEON,
         }
@@ -120,17 +145,14 @@ impl Micro {
             #[cfg(target_arch = "x86_64")]
             Micro::Avx2(tok) => super::avx2_fma::macro_kernel(tok, t, ap, bp, c, ldc, alpha, beta),
             #[cfg(target_arch = "x86_64")]
-            Micro::Avx512(tok) => super::avx512::macro_kernel(tok, t, ap, bp, c, ldc, alpha, beta),
+            Micro::Avx512(tok) => super::avx512::macro_kernel(tok, false, t, ap, bp, c, ldc, alpha, beta),
+            #[cfg(target_arch = "x86_64")]
+            Micro::Avx512Wide(tok) => super::avx512::macro_kernel(tok, true, t, ap, bp, c, ldc, alpha, beta),
             #[cfg(target_arch = "aarch64")]
             Micro::Neon(tok) => super::neon::macro_kernel(tok, t, ap, bp, c, ldc, alpha, beta),
         }
     }
 }
-
-/// Widest C (in columns) for which the SIMD rungs read a row-major A in
-/// place instead of packing it: a narrow C reuses each packed panel of A
-/// only N/NR times, too few to repay the transpose that packing is.
-pub const DIRECT_A_MAX_N: usize = 64;
 
 /// The extent of one block: `mc × nc` of C, depth `kc`.
 #[derive(Clone, Copy, Debug)]
@@ -138,7 +160,17 @@ pub(crate) struct Tiles {
     pub mc: usize,
     pub nc: usize,
     pub kc: usize,
+    /// Prefetch each C tile before its k loop (C too big for the caches).
+    pub prefetch_c: bool,
 }
+
+/// Smallest C (in bytes) whose tiles the micro-kernel prefetches: a C well
+/// inside the 32 MiB L3 (shared with the other core and with A and B)
+/// comes back in time on its own, and there the prefetches only cost.
+/// Measured: attention's 4 MB QKᵀ and 64³ run about 5% faster without
+/// them; the conv forward's 11 MB C about 2% and the input gradient's
+/// 50 MB C about 7% faster with them.
+pub const PREFETCH_C_MIN_BYTES: usize = 8 << 20;
 
 thread_local! {
     /// Packing buffers, reused across calls on the same thread (no page
@@ -172,37 +204,11 @@ fn pack_b(dst: &mut [f32], b: &MatRef<'_, f32>, pc: usize, kc: usize, jc: usize,
 /// Packs A[ic..ic+mc, pc..pc+kc] into MR-tall panels: panel q holds, for
 /// each p, the MR floats A[ic+q·MR .., p], zero padded past row mc.
 #[allow(clippy::too_many_arguments)]
-fn pack_a(
-    #[allow(unused_variables)] micro: Micro,
-    dst: &mut [f32],
-    a: &MatRef<'_, f32>,
-    ic: usize,
-    mc: usize,
-    pc: usize,
-    kc: usize,
-    mr: usize,
-) {
+fn pack_a(dst: &mut [f32], a: &MatRef<'_, f32>, ic: usize, mc: usize, pc: usize, kc: usize, mr: usize) {
     let data = a.data();
     for (q, panel) in dst.chunks_exact_mut(kc * mr).take(mc.div_ceil(mr)).enumerate() {
         let i0 = ic + q * mr;
         let h = mr.min(ic + mc - i0);
-        #[cfg(target_arch = "x86_64")]
-        {
-            let avx2 = match micro {
-                Micro::Avx2(t) => Some(t),
-                Micro::Avx512(t) => Some(t.avx2()),
-                Micro::Portable => None,
-            };
-            if let (true, Some(t)) = (a.cs() == 1, avx2) {
-                super::avx2_fma::pack_a_rows(t, panel, &data[i0 * a.rs() + pc..], a.rs(), h, kc, mr);
-                if h < mr {
-                    for out in panel.chunks_exact_mut(mr) {
-                        out[h..].fill(0.0);
-                    }
-                }
-                continue;
-            }
-        }
         if a.cs() == 1 {
             // Rows of A are contiguous: read each row once, scatter with stride MR.
             for i in 0..h {
@@ -266,12 +272,14 @@ pub(crate) fn gemm(
         }
         return;
     }
+    let micro = micro.for_shape(n);
     let Blocking { mr, nr, kc: kc_max, mc: mc_max, nc: nc_max } = micro.blocking();
     let ldc = c.ld();
-    // A narrow C (few NR panels) reuses each packed A panel only a few times:
-    // then transposing A into panels costs more than it saves, and the
-    // SIMD micro-kernels broadcast straight from A's rows instead.
-    let direct_a = a.cs() == 1 && n <= DIRECT_A_MAX_N && !matches!(micro, Micro::Portable);
+    // A row-major A (unit column stride) is not packed: the SIMD micro-kernels
+    // broadcast straight from its MR rows, which stay in L1 across loop 1.
+    // Packing would transpose A for nothing but contiguous broadcasts, and
+    // measured slower on every shape (see the book). A strided A (Aᵀ) is packed.
+    let direct_a = a.cs() == 1 && !matches!(micro, Micro::Portable);
     BUFFERS.with_borrow_mut(|(abuf, bbuf)| {
         let (kc0, mc0, nc0) = (kc_max.min(k), mc_max.min(m), nc_max.min(n));
         let a_len = mc0.div_ceil(mr) * mr * kc0;
@@ -288,11 +296,12 @@ pub(crate) fn gemm(
                 pack_b(bbuf, &b, pc, kc, jc, nc, nr);
                 for ic in (0..m).step_by(mc_max) {
                     let mc = mc_max.min(m - ic); // loop 3
-                    let tiles = Tiles { mc, nc, kc };
+                    let prefetch_c = m * n * size_of::<f32>() >= PREFETCH_C_MIN_BYTES;
+                    let tiles = Tiles { mc, nc, kc, prefetch_c };
                     let ap = if direct_a {
                         (&a.data()[ic * a.rs() + pc..], Some(a.rs()))
                     } else {
-                        pack_a(micro, abuf, &a, ic, mc, pc, kc, mr);
+                        pack_a(abuf, &a, ic, mc, pc, kc, mr);
                         (&abuf[..], None)
                     };
                     micro.macro_kernel(tiles, ap, bbuf, &mut cdata[ic * ldc + jc..], ldc, alpha, beta_pc);
