@@ -27,7 +27,7 @@ mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 
-use foundations::{Isa, Result, Token, ensure_shape, ensure_value};
+use foundations::{Isa, Result, ensure_shape, ensure_value};
 
 use crate::Kernels;
 
@@ -130,38 +130,29 @@ pub fn avg_pool2d_backward<T: Kernels>(dx: &mut [T], dy: &[T], d: &PoolDims) -> 
     T::avg_pool2d_backward_fast(dx, dy, d)
 }
 
-macro_rules! dispatch {
-    ($isa:expr, $op:literal, $oracle:path, $name:ident ( $($arg:expr),* )) => {
-        match $isa.token($op)? {
-            Token::Scalar => $oracle($($arg),*),
-            #[cfg(target_arch = "x86_64")]
-            Token::Avx2Fma(t) => avx2_fma::$name(t, $($arg),*),
-            #[cfg(target_arch = "x86_64")]
-            Token::Avx512(t) => avx512::$name(t, $($arg),*),
-            #[cfg(target_arch = "aarch64")]
-            Token::Neon(t) => neon::$name(t, $($arg),*),
-        }
-    };
-}
-
 /// [`max_pool2d_forward`] in f32 on a given ISA (`Scalar` runs the oracle).
 pub fn max_pool2d_forward_on(isa: Isa, y: &mut [f32], x: &[f32], d: &PoolDims) -> Result<()> {
     d.check("max_pool2d", &[("x", x.len(), d.x_len()), ("y", y.len(), d.y_len())])?;
-    dispatch!(isa, "max_pool2d", naive::max_pool2d_forward, max_pool2d(y, x, d));
+    foundations::dispatch!(isa, "max_pool2d", max_pool2d(y, x, d), naive::max_pool2d_forward(y, x, d));
     Ok(())
 }
 
 /// [`avg_pool2d_forward`] in f32 on a given ISA.
 pub fn avg_pool2d_forward_on(isa: Isa, y: &mut [f32], x: &[f32], d: &PoolDims) -> Result<()> {
     d.check("avg_pool2d", &[("x", x.len(), d.x_len()), ("y", y.len(), d.y_len())])?;
-    dispatch!(isa, "avg_pool2d", naive::avg_pool2d_forward, avg_pool2d(y, x, d));
+    foundations::dispatch!(isa, "avg_pool2d", avg_pool2d(y, x, d), naive::avg_pool2d_forward(y, x, d));
     Ok(())
 }
 
 /// [`avg_pool2d_backward`] in f32 on a given ISA. ACCUMULATES dx.
 pub fn avg_pool2d_backward_on(isa: Isa, dx: &mut [f32], dy: &[f32], d: &PoolDims) -> Result<()> {
     d.check("avg_pool2d_backward", &[("dx", dx.len(), d.x_len()), ("dy", dy.len(), d.y_len())])?;
-    dispatch!(isa, "avg_pool2d_backward", naive::avg_pool2d_backward, avg_pool2d_backward(dx, dy, d));
+    foundations::dispatch!(
+        isa,
+        "avg_pool2d_backward",
+        avg_pool2d_backward(dx, dy, d),
+        naive::avg_pool2d_backward(dx, dy, d)
+    );
     Ok(())
 }
 
@@ -171,6 +162,11 @@ pub fn max_pool2d_backward_on(isa: Isa, dx: &mut [f32], x: &[f32], dy: &[f32], d
         "max_pool2d_backward",
         &[("x", x.len(), d.x_len()), ("dx", dx.len(), d.x_len()), ("dy", dy.len(), d.y_len())],
     )?;
-    dispatch!(isa, "max_pool2d_backward", naive::max_pool2d_backward, max_pool2d_backward(dx, x, dy, d));
+    foundations::dispatch!(
+        isa,
+        "max_pool2d_backward",
+        max_pool2d_backward(dx, x, dy, d),
+        naive::max_pool2d_backward(dx, x, dy, d)
+    );
     Ok(())
 }

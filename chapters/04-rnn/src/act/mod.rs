@@ -34,27 +34,12 @@ mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 
-use foundations::{Isa, Result, Token, ensure_shape};
+use foundations::{Isa, Result, ensure_shape};
 
 /// Bound on |tanh_simd(x) − tanh(x)| for every f32 x (checked by the tests).
 pub const TANH_ABS_ERR: f64 = 3e-7;
 /// Bound on |σ_simd(x) − σ(x)| for every f32 x (checked by the tests).
 pub const SIGMOID_ABS_ERR: f64 = 2e-7;
-
-/// Calls the kernel `$name` on the path that `$isa`'s token selects.
-macro_rules! dispatch {
-    ($isa:expr, $op:literal, $name:ident ( $($arg:expr),* )) => {
-        match $isa.token($op)? {
-            Token::Scalar => naive::$name($($arg),*),
-            #[cfg(target_arch = "x86_64")]
-            Token::Avx2Fma(t) => avx2_fma::$name(t, $($arg),*),
-            #[cfg(target_arch = "x86_64")]
-            Token::Avx512(t) => avx512::$name(t, $($arg),*),
-            #[cfg(target_arch = "aarch64")]
-            Token::Neon(t) => neon::$name(t, $($arg),*),
-        }
-    };
-}
 
 /// outᵢ = tanh(xᵢ) on the active ISA. out, x: (n)
 pub fn tanh(out: &mut [f32], x: &[f32]) -> Result<()> {
@@ -64,7 +49,7 @@ pub fn tanh(out: &mut [f32], x: &[f32]) -> Result<()> {
 /// [`tanh`] on a given ISA.
 pub fn tanh_on(isa: Isa, out: &mut [f32], x: &[f32]) -> Result<()> {
     ensure_shape!(out.len() == x.len(), "tanh: out has {} elements but x has {}", out.len(), x.len());
-    dispatch!(isa, "tanh", tanh(out, x));
+    foundations::dispatch!(isa, "tanh", tanh(out, x));
     Ok(())
 }
 
@@ -76,6 +61,6 @@ pub fn sigmoid(out: &mut [f32], x: &[f32]) -> Result<()> {
 /// [`sigmoid`] on a given ISA.
 pub fn sigmoid_on(isa: Isa, out: &mut [f32], x: &[f32]) -> Result<()> {
     ensure_shape!(out.len() == x.len(), "sigmoid: out has {} elements but x has {}", out.len(), x.len());
-    dispatch!(isa, "sigmoid", sigmoid(out, x));
+    foundations::dispatch!(isa, "sigmoid", sigmoid(out, x));
     Ok(())
 }

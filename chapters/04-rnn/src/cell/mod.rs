@@ -38,21 +38,7 @@ mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 
-use foundations::{Isa, Result, Token, ensure_shape};
-
-macro_rules! dispatch {
-    ($isa:expr, $op:literal, $name:ident ( $($arg:expr),* )) => {
-        match $isa.token($op)? {
-            Token::Scalar => naive::$name($($arg),*),
-            #[cfg(target_arch = "x86_64")]
-            Token::Avx2Fma(t) => avx2_fma::$name(t, $($arg),*),
-            #[cfg(target_arch = "x86_64")]
-            Token::Avx512(t) => avx512::$name(t, $($arg),*),
-            #[cfg(target_arch = "aarch64")]
-            Token::Neon(t) => neon::$name(t, $($arg),*),
-        }
-    };
-}
+use foundations::{Isa, Result, ensure_shape};
 
 /// Validates the lengths of [`rnn_forward_on`]'s buffers.
 pub fn check_rnn(op: &str, out: usize, a: usize, hd: usize) -> Result<()> {
@@ -81,7 +67,7 @@ pub fn check_lstm(op: &str, gates: usize, states: &[(&str, usize)], b: Option<us
 /// h = tanh(a + b), row by row. h, a: (N, H)  b: (H)
 pub fn rnn_forward_on(isa: Isa, h: &mut [f32], a: &[f32], b: &[f32]) -> Result<()> {
     check_rnn("rnn_forward", h.len(), a.len(), b.len())?;
-    dispatch!(isa, "rnn_forward", rnn_forward(h, a, b));
+    foundations::dispatch!(isa, "rnn_forward", rnn_forward(h, a, b));
     Ok(())
 }
 
@@ -94,7 +80,7 @@ pub fn rnn_backward_on(isa: Isa, da: &mut [f32], dh: &[f32], h: &[f32]) -> Resul
         dh.len(),
         h.len()
     );
-    dispatch!(isa, "rnn_backward", rnn_backward(da, dh, h));
+    foundations::dispatch!(isa, "rnn_backward", rnn_backward(da, dh, h));
     Ok(())
 }
 
@@ -113,7 +99,7 @@ pub fn lstm_forward_on(
 ) -> Result<()> {
     let states = [("c", c.len()), ("h", h.len()), ("tc", tc.len()), ("c_prev", c_prev.len())];
     check_lstm("lstm_forward", gates.len(), &states, Some(b.len()), hd)?;
-    dispatch!(isa, "lstm_forward", lstm_forward(gates, c, h, tc, c_prev, b, hd));
+    foundations::dispatch!(isa, "lstm_forward", lstm_forward(gates, c, h, tc, c_prev, b, hd));
     Ok(())
 }
 
@@ -135,6 +121,6 @@ pub fn lstm_backward_on(
     let states =
         [("dc_prev", dc_prev.len()), ("dh", dh.len()), ("dc", dc.len()), ("c_prev", c_prev.len()), ("tc", tc.len())];
     check_lstm("lstm_backward", gates.len(), &states, None, hd)?;
-    dispatch!(isa, "lstm_backward", lstm_backward(da, dc_prev, dh, dc, gates, c_prev, tc, hd));
+    foundations::dispatch!(isa, "lstm_backward", lstm_backward(da, dc_prev, dh, dc, gates, c_prev, tc, hd));
     Ok(())
 }
