@@ -39,7 +39,14 @@ fn plot_curves(name: &str, title: &str, curves: &[Curve], lo: f64, hi: f64, x_de
             .y_label_area_size(70)
             .build_cartesian_2d(0f64..steps, (lo..hi).log_scale())
             .map_err(plot_err)?;
-        chart.configure_mesh().x_desc(x_desc).y_desc("loss (log scale)").draw().map_err(plot_err)?;
+        // Powers of ten as 1e-7, not the float noise of 10^k computed in f64.
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc("loss (log scale)")
+            .y_label_formatter(&|v| format!("{v:.0e}"))
+            .draw()
+            .map_err(plot_err)?;
         for (i, c) in curves.iter().enumerate() {
             let color = COLORS[i % COLORS.len()];
             let pts =

@@ -70,7 +70,14 @@ fn plot(name: &str, curves: &[Curve]) -> Result<()> {
             .y_label_area_size(70)
             .build_cartesian_2d(1f64..T_MAX as f64, (lo..hi).log_scale())
             .map_err(plot_err)?;
-        chart.configure_mesh().x_desc("T (steps)").y_desc("‖∂h_T/∂h_0‖ (log scale)").draw().map_err(plot_err)?;
+        // Powers of ten as 1e-7, not the float noise of 10^k computed in f64.
+        chart
+            .configure_mesh()
+            .x_desc("T (steps)")
+            .y_desc("‖∂h_T/∂h_0‖ (log scale)")
+            .y_label_formatter(&|v| format!("{v:.0e}"))
+            .draw()
+            .map_err(plot_err)?;
         for (i, (label, v)) in curves.iter().enumerate() {
             let color = COLORS[i % COLORS.len()];
             let pts =
