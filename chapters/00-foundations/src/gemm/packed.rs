@@ -160,16 +160,20 @@ pub(crate) struct Tiles {
     pub mc: usize,
     pub nc: usize,
     pub kc: usize,
-    /// Prefetch each C tile before its k loop (C too big for the caches).
+    /// Prefetch C: one row panel ahead into L2, then each tile into L1 (C
+    /// too big for the caches).
     pub prefetch_c: bool,
 }
 
-/// Smallest C (in bytes) whose tiles the micro-kernel prefetches: a C well
-/// inside the 32 MiB L3 (shared with the other core and with A and B)
-/// comes back in time on its own, and there the prefetches only cost.
-/// Measured: attention's 4 MB QKᵀ and 64³ run about 5% faster without
-/// them; the conv forward's 11 MB C about 2% and the input gradient's
-/// 50 MB C about 7% faster with them.
+/// Smallest C (in bytes) whose tiles the macro-kernel prefetches (one row
+/// panel ahead, see `simd::macro_kernel`): a C well inside the 32 MiB L3
+/// (shared with the other core and with A and B) comes back in time on its
+/// own. Measured: when each tile prefetched itself, attention's 4 MB QKᵀ
+/// and 64³ ran about 5% faster without; one row panel ahead they run the
+/// same either way, while the conv forward's 11 MB C gains a few percent
+/// and the input gradient's 50 MB C about 7% from the per-tile prefetch,
+/// another 8% from prefetching one row panel ahead and 2% more from then
+/// moving each tile from L2 to L1 just before its k loop.
 pub const PREFETCH_C_MIN_BYTES: usize = 8 << 20;
 
 thread_local! {
